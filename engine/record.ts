@@ -1,0 +1,49 @@
+/** Whether a stream ends: a replayed file is bounded, a Kafka topic is not. */
+export type Boundedness = 'bounded' | 'unbounded';
+
+/**
+ * Where a record came from, precise enough to re-read it and to name it in an error:
+ * a Kafka topic/partition/offset, a file/line, or a Postgres slot/LSN.
+ * Offsets only grow within one (source, partition).
+ */
+export interface SourcePosition {
+  readonly source: string;
+  readonly partition: string;
+  readonly offset: number;
+}
+
+/** One record travelling through the engine. `eventTime` is epoch milliseconds (UTC). */
+export interface StreamRecord<T> {
+  readonly value: T;
+  readonly eventTime: number;
+  readonly key?: string;
+  readonly position: SourcePosition;
+  /** Absent means upsert; 'delete' (from change-data capture) removes the key in every sink. */
+  readonly op?: 'upsert' | 'delete';
+}
+
+/**
+ * The unit that flows between sources, operators and sinks: a micro-batch of records
+ * (about 1,000, formed at the source) plus the watermark known after it, if it moved.
+ * Records and watermark travel together so a window operator sees the records before
+ * the watermark that may close their window.
+ */
+export interface StreamBatch<T> {
+  readonly records: readonly StreamRecord<T>[];
+  /** Event time up to which (inclusive) no more on-time records are expected. */
+  readonly watermark?: number;
+  /** Partition ids (see `partitionId`) that reached their end with this batch (bounded inputs). */
+  readonly endOfPartitions?: readonly string[];
+}
+
+/** A stable string for a (source, partition) pair, used as a Map key. */
+export function partitionId(position: Pick<SourcePosition, 'source' | 'partition'>): string {
+  return `${position.source}\u0000${position.partition}`;
+}
+
+/** Renders a position the way errors and dead letters name it: `file:line` or `topic/partition@offset`. */
+export function formatPosition(position: SourcePosition): string {
+  return position.partition === '' || position.partition === position.source
+    ? `${position.source}:${position.offset}`
+    : `${position.source}/${position.partition}@${position.offset}`;
+}

@@ -1,0 +1,32 @@
+import type { Observable } from 'rxjs';
+import type { DeadLetter } from './dead-letter.js';
+import type { EngineEvents } from './events.js';
+import type { Boundedness, SourcePosition, StreamBatch } from './record.js';
+import type { Clock } from './time/clock.js';
+
+/** What a source gets from the runtime when it is opened. */
+export interface SourceContext {
+  readonly topology: string;
+  readonly clock: Clock;
+  readonly events: EngineEvents;
+  /** Records the source cannot read go here (DESIGN.md invariant 1), with position and reason. */
+  deadLetter(letter: DeadLetter): void;
+  /** Positions to resume after (exclusive), per partition, e.g. from a transactional sink. */
+  readonly resumeFrom: readonly SourcePosition[];
+}
+
+/**
+ * Emits records in micro-batches (about 1,000 records); completes only if bounded. A batch's
+ * `endOfPartitions` tells watermark operators which partitions will send nothing more.
+ */
+export interface Source<T> {
+  readonly name: string;
+  readonly boundedness: Boundedness;
+  open(ctx: SourceContext): Observable<StreamBatch<T>>;
+  /** Backpressure from the runner's in-flight bound; must take effect within one batch. */
+  pause(): void;
+  resume(): void;
+  /** Receives only positions every sink has durably written; idempotent. */
+  commit(positions: readonly SourcePosition[]): Promise<void>;
+  close(): Promise<void>;
+}
