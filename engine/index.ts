@@ -23,3 +23,6 @@ export * from './operators/merge-streams.js';
 export * from './operators/enrich-from-table.js';
 export * from './operators/join-streams.js';
 export * from './operators/keyed-state.js';
+export * from './runtime/position-tracker.js';
+export * from './runtime/dead-letter-sink.js';
+export * from './runtime/pipeline-runner.js';

@@ -1,0 +1,432 @@
+import { Subject, type Subscription } from 'rxjs';
+import type { DeadLetter } from '../dead-letter.js';
+import { EngineError } from '../errors.js';
+import { EngineEvents } from '../events.js';
+import type { Row } from '../input.js';
+import { partitionId, type SourcePosition, type StreamBatch, type StreamRecord } from '../record.js';
+import { defaultRetryPolicy, withRetry, type RetryPolicy } from '../retry.js';
+import { isTransactionalSink, type Sink } from '../sink.js';
+import type { Source, SourceContext } from '../source.js';
+import type { TableRow } from '../table.js';
+import { systemClock, type Clock } from '../time/clock.js';
+import type { StateHolds, Topology, TopologyContext } from '../topology.js';
+import type { DeadLetterSink } from './dead-letter-sink.js';
+import { PositionTracker, type PositionTicket } from './position-tracker.js';
+
+/** What to do when a sink rejects a batch permanently (after retries, or a non-retryable error). */
+export type SinkFailurePolicy = 'stop' | 'dead-letter';
+
+export interface PipelineOptions {
+  readonly topology: Topology;
+  /** One source per stream input of the topology, by input name. */
+  readonly streams: Readonly<Record<string, Source<Row>>>;
+  /** One bounded source per table input, read completely before the streams start. */
+  readonly tables?: Readonly<Record<string, Source<Row>>>;
+  readonly sinks: readonly Sink[];
+  readonly deadLetters: DeadLetterSink;
+  /** Where late records go when kept (the late-data side output); counted either way. */
+  readonly lateRecords?: DeadLetterSink;
+  readonly options?: Readonly<Record<string, string>>;
+  readonly clock?: Clock;
+  readonly events?: EngineEvents;
+  readonly retryPolicy?: RetryPolicy;
+  readonly onSinkFailure?: SinkFailurePolicy;
+  /** Records read but not yet durably written before the sources are paused (DESIGN.md invariant 6). */
+  readonly maxInFlightRecords?: number;
+}
+
+/** The outcome of a run, for summaries and tests. */
+export interface PipelineSummary {
+  readonly recordsIn: number;
+  readonly rowsOut: Readonly<Record<string, number>>;
+  readonly deadLettered: number;
+  readonly late: number;
+  readonly committed: readonly SourcePosition[];
+  readonly stoppedEarly: boolean;
+}
+
+interface WriteJob {
+  readonly ticket: PositionTicket | undefined;
+  readonly inputRecords: number;
+  readonly outputs: readonly StreamRecord<TableRow>[];
+  readonly deadLetters: readonly DeadLetter[];
+  readonly late: readonly DeadLetter[];
+  /**
+   * State holds right after the batch was processed. Committing with this snapshot (not the current
+   * holds) matters: a window fired by a later batch has its result in a later, not yet durable job.
+   */
+  readonly holds: ReadonlyMap<string, number>;
+}
+
+/**
+ * Runs one topology from its sources to its sinks with the engine's guarantees: records in flight are
+ * bounded (sources pause), a batch's positions are acknowledged only after every sink and the
+ * dead-letter destination have durably written what it caused, and commits never pass an
+ * unacknowledged record or a state hold. `stop()` drains, flushes and commits (graceful stop).
+ */
+export class PipelineRunner {
+  private readonly clock: Clock;
+  private readonly events: EngineEvents;
+  private readonly tracker = new PositionTracker();
+  private readonly holdFns = new Map<string, () => ReadonlyMap<string, number>>();
+  private readonly maxInFlight: number;
+  private readonly queue: WriteJob[] = [];
+  private readonly rowsOut: Record<string, number> = {};
+  private readonly committed = new Map<string, SourcePosition>();
+  private readonly subscriptions: Subscription[] = [];
+
+  private pendingOutputs: StreamRecord<TableRow>[] = [];
+  private pendingDeadLetters: DeadLetter[] = [];
+  private pendingLate: DeadLetter[] = [];
+  private inFlight = 0;
+  private paused = false;
+  private recordsIn = 0;
+  private deadLettered = 0;
+  private late = 0;
+  private stopping = false;
+  private failure: unknown;
+  private wakeWriter: (() => void) | undefined;
+
+  constructor(private readonly options: PipelineOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.events = options.events ?? new EngineEvents();
+    this.maxInFlight = options.maxInFlightRecords ?? 100_000;
+  }
+
+  /** Runs until every bounded source completes (or `stop()` is called); resolves after the final commit. */
+  async run(): Promise<PipelineSummary> {
+    const { topology, sinks } = this.options;
+    this.lifecycle('starting');
+    for (const sink of sinks) await sink.open({ topology: topology.name, tables: topology.outputs, clock: this.clock, events: this.events });
+    const resumeFrom = await this.storedPositions();
+
+    const tables: Record<string, StreamRecord<Row>[]> = {};
+    for (const [name, source] of Object.entries(this.options.tables ?? {})) tables[name] = await this.loadTable(source, resumeFrom);
+
+    const subjects: Record<string, Subject<StreamBatch<Row>>> = {};
+    for (const name of Object.keys(this.options.streams)) subjects[name] = new Subject<StreamBatch<Row>>();
+    const output$ = topology.build({ streams: subjects, tables }, this.topologyContext());
+
+    let outputDone!: () => void;
+    const outputCompleted = new Promise<void>((resolve) => (outputDone = resolve));
+    this.subscriptions.push(
+      output$.subscribe({
+        next: (batch) => {
+          for (const record of batch.records) this.pendingOutputs.push(record);
+        },
+        error: (error: unknown) => this.fail(error),
+        complete: () => outputDone(),
+      }),
+    );
+
+    const writer = this.writeLoop();
+    this.lifecycle('ready');
+    await Promise.all(
+      Object.entries(this.options.streams).map(([name, source]) => this.pump(name, source, subjects[name]!, resumeFrom)),
+    );
+    if (!this.stopping) {
+      for (const subject of Object.values(subjects)) subject.complete();
+      await outputCompleted;
+    }
+    // Whatever end of input (or a timer) caused goes out as a final job without positions of its own.
+    this.enqueue(undefined, 0);
+    this.stopping = true;
+    this.wakeWriter?.();
+    await writer;
+    if (this.failure !== undefined) {
+      await this.closeAll();
+      this.lifecycle('failed', String(this.failure));
+      throw this.failure;
+    }
+    for (const sink of sinks) await sink.flush(!this.stopped);
+    await this.commit(this.holds());
+    await this.closeAll();
+    this.lifecycle('stopped');
+    return {
+      recordsIn: this.recordsIn,
+      rowsOut: { ...this.rowsOut },
+      deadLettered: this.deadLettered,
+      late: this.late,
+      committed: [...this.committed.values()],
+      stoppedEarly: this.stopped,
+    };
+  }
+
+  private stopped = false;
+  private readonly stopListeners: (() => void)[] = [];
+
+  /** Graceful stop: stop reading, drain in-flight batches, flush sinks, commit; `run()` then resolves. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stopping = true;
+    this.lifecycle('draining');
+    for (const listener of this.stopListeners) listener();
+    this.wakeWriter?.();
+  }
+
+  private pump(input: string, source: Source<Row>, subject: Subject<StreamBatch<Row>>, resumeFrom: readonly SourcePosition[]): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const subscription = source.open(this.sourceContext(resumeFrom)).subscribe({
+        next: (batch) => {
+          if (this.stopping) return;
+          const started = this.clock.now();
+          const ticket = batch.records.length > 0 ? this.tracker.register(batch.records.map((r) => r.position)) : undefined;
+          this.countIn(input, batch.records);
+          try {
+            subject.next(batch);
+          } catch (error) {
+            this.fail(error);
+            return;
+          }
+          this.enqueue(ticket, batch.records.length);
+          this.events.emit({ type: 'batch_processed', topology: this.options.topology.name, records: batch.records.length, seconds: (this.clock.now() - started) / 1000 });
+        },
+        error: (error: unknown) => {
+          this.fail(error);
+          resolve();
+        },
+        complete: () => resolve(),
+      });
+      this.subscriptions.push(subscription);
+      this.stopListeners.push(() => {
+        subscription.unsubscribe();
+        resolve();
+      });
+    });
+  }
+
+  private enqueue(ticket: PositionTicket | undefined, inputRecords: number): void {
+    const job: WriteJob = {
+      ticket,
+      inputRecords,
+      outputs: this.pendingOutputs,
+      deadLetters: this.pendingDeadLetters,
+      late: this.pendingLate,
+      holds: this.holds(),
+    };
+    this.pendingOutputs = [];
+    this.pendingDeadLetters = [];
+    this.pendingLate = [];
+    this.queue.push(job);
+    this.inFlight += inputRecords;
+    if (!this.paused && this.inFlight >= this.maxInFlight) this.setPaused(true);
+    this.wakeWriter?.();
+  }
+
+  private async writeLoop(): Promise<void> {
+    for (;;) {
+      if (this.queue.length === 0) {
+        if (this.stopping || this.failure !== undefined) return;
+        await new Promise<void>((resolve) => (this.wakeWriter = resolve));
+        this.wakeWriter = undefined;
+        continue;
+      }
+      // Under load several jobs wait: one sink write (one transaction, one fsync) carries them all.
+      const jobs = this.queue.splice(0, this.queue.length);
+      if (this.failure !== undefined) continue;
+      try {
+        await this.write(jobs);
+      } catch (error) {
+        this.fail(error);
+      }
+    }
+  }
+
+  private async write(jobs: readonly WriteJob[]): Promise<void> {
+    const { topology } = this.options;
+    const last = jobs[jobs.length - 1]!;
+    const job = jobs.length === 1 ? last : {
+      ticket: last.ticket,
+      inputRecords: jobs.reduce((sum, j) => sum + j.inputRecords, 0),
+      outputs: jobs.flatMap((j) => j.outputs),
+      deadLetters: jobs.flatMap((j) => j.deadLetters),
+      late: jobs.flatMap((j) => j.late),
+      holds: last.holds,
+    };
+    const tickets = jobs.flatMap((j) => (j.ticket === undefined ? [] : [j.ticket]));
+    const positions = this.tracker.peekCommittable(job.holds, tickets);
+    const sinkRejects: DeadLetter[] = [];
+    if (job.outputs.length > 0) {
+      for (const sink of this.options.sinks) {
+        const started = this.clock.now();
+        const ctx = { topology: topology.name, positions, deadLetter: (letter: DeadLetter) => sinkRejects.push(letter) };
+        try {
+          await withRetry(() => sink.write(job.outputs, ctx), this.options.retryPolicy ?? defaultRetryPolicy, this.clock, (error, attempt) =>
+            this.events.emit({ type: 'retry', topology: topology.name, component: sink.name, errorCode: error instanceof EngineError ? error.code : 'unknown', attempt }),
+          );
+          this.events.emit({ type: 'sink_write', topology: topology.name, sink: sink.name, records: job.outputs.length, seconds: (this.clock.now() - started) / 1000, ok: true });
+        } catch (error) {
+          this.events.emit({ type: 'sink_write', topology: topology.name, sink: sink.name, records: job.outputs.length, seconds: (this.clock.now() - started) / 1000, ok: false });
+          if ((this.options.onSinkFailure ?? 'stop') === 'stop') throw error;
+          for (const record of job.outputs) {
+            sinkRejects.push({ position: record.position, reason: 'sink_rejected', detail: `${sink.name}: ${error instanceof Error ? error.message : String(error)}` });
+          }
+        }
+        for (const record of job.outputs) this.countOut(sink.name, record.value.table);
+      }
+    }
+    const letters = sinkRejects.length > 0 ? [...job.deadLetters, ...sinkRejects] : job.deadLetters;
+    for (const letter of sinkRejects) this.countDeadLetter(letter);
+    if (letters.length > 0) await this.options.deadLetters.write(letters);
+    if (job.late.length > 0 && this.options.lateRecords !== undefined) await this.options.lateRecords.write(job.late);
+    for (const ticket of tickets) this.tracker.ack(ticket);
+    this.inFlight -= job.inputRecords;
+    if (this.paused && this.inFlight <= this.maxInFlight / 2) this.setPaused(false);
+    this.events.emit({ type: 'in_flight', topology: topology.name, records: this.inFlight, paused: this.paused });
+    await this.commit(job.holds);
+  }
+
+  private async commit(holds: ReadonlyMap<string, number>): Promise<void> {
+    const positions = this.tracker.takeCommittable(holds);
+    if (positions.length === 0) return;
+    const bySource = new Map<string, SourcePosition[]>();
+    for (const position of positions) {
+      bySource.set(position.source, [...(bySource.get(position.source) ?? []), position]);
+      this.committed.set(partitionId(position), position);
+    }
+    for (const source of Object.values(this.options.streams)) {
+      const mine = positions.filter((p) => this.sourceOwns(source, p));
+      if (mine.length === 0) continue;
+      const started = this.clock.now();
+      await source.commit(mine);
+      this.events.emit({ type: 'commit', topology: this.options.topology.name, source: source.name, partitions: mine.length, seconds: (this.clock.now() - started) / 1000 });
+    }
+  }
+
+  private readonly owners = new Map<string, Source<Row>>();
+
+  private sourceOwns(source: Source<Row>, position: SourcePosition): boolean {
+    return this.owners.get(partitionId(position)) === source;
+  }
+
+  private countIn(input: string, records: readonly StreamRecord<Row>[]): void {
+    const source = this.options.streams[input]!;
+    const perPartition = new Map<string, { position: SourcePosition; count: number }>();
+    for (const record of records) {
+      const id = partitionId(record.position);
+      const entry = perPartition.get(id);
+      if (entry === undefined) perPartition.set(id, { position: record.position, count: 1 });
+      else entry.count++;
+    }
+    for (const [id, { position, count }] of perPartition) {
+      this.owners.set(id, source);
+      this.events.emit({ type: 'records_in', topology: this.options.topology.name, source: position.source, partition: position.partition, count });
+    }
+    this.recordsIn += records.length;
+  }
+
+  private countOut(sink: string, table: string): void {
+    this.rowsOut[table] = (this.rowsOut[table] ?? 0) + 1;
+    void sink;
+  }
+
+  private countDeadLetter(letter: DeadLetter): void {
+    this.deadLettered++;
+    this.events.emit({ type: 'dead_letter', topology: this.options.topology.name, source: letter.position.source, reason: letter.reason, count: 1 });
+  }
+
+  private holds(): ReadonlyMap<string, number> {
+    const merged = new Map<string, number>();
+    for (const lowestHeld of this.holdFns.values()) {
+      for (const [id, offset] of lowestHeld()) {
+        const current = merged.get(id);
+        if (current === undefined || offset < current) merged.set(id, offset);
+      }
+    }
+    return merged;
+  }
+
+  private topologyContext(): TopologyContext {
+    const holds: StateHolds = {
+      register: (operator, lowestHeld) => {
+        this.holdFns.set(operator, lowestHeld);
+      },
+    };
+    return {
+      topology: this.options.topology.name,
+      clock: this.clock,
+      events: this.events,
+      options: this.options.options ?? {},
+      holds,
+      deadLetter: (letter) => {
+        this.countDeadLetter(letter);
+        this.pendingDeadLetters.push(letter);
+      },
+      late: (record, operator) => {
+        this.late++;
+        this.events.emit({ type: 'late', topology: this.options.topology.name, operator, count: 1 });
+        if (this.options.lateRecords !== undefined) {
+          this.pendingLate.push({ position: record.position, reason: 'late', detail: `${operator}: event time ${new Date(record.eventTime).toISOString()} is past the allowed lateness`, raw: JSON.stringify(record.value) });
+        }
+      },
+    };
+  }
+
+  private sourceContext(resumeFrom: readonly SourcePosition[]): SourceContext {
+    return {
+      topology: this.options.topology.name,
+      clock: this.clock,
+      events: this.events,
+      resumeFrom,
+      deadLetter: (letter) => {
+        this.countDeadLetter(letter);
+        this.pendingDeadLetters.push(letter);
+      },
+    };
+  }
+
+  private async loadTable(source: Source<Row>, resumeFrom: readonly SourcePosition[]): Promise<StreamRecord<Row>[]> {
+    if (source.boundedness !== 'bounded') throw new EngineError('config_invalid', `table input ${source.name} must be bounded`);
+    const rows: StreamRecord<Row>[] = [];
+    void resumeFrom; // tables are always read whole: they are state, not progress
+    await new Promise<void>((resolve, reject) => {
+      source.open(this.sourceContext([])).subscribe({
+        next: (batch) => {
+          for (const record of batch.records) rows.push(record);
+        },
+        error: reject,
+        complete: resolve,
+      });
+    });
+    await source.close();
+    return rows;
+  }
+
+  private async storedPositions(): Promise<SourcePosition[]> {
+    const stored: SourcePosition[] = [];
+    for (const sink of this.options.sinks) {
+      if (!isTransactionalSink(sink)) continue;
+      for (const source of Object.values(this.options.streams)) stored.push(...(await sink.storedPositions(source.name)));
+    }
+    return stored;
+  }
+
+  private setPaused(paused: boolean): void {
+    this.paused = paused;
+    for (const source of Object.values(this.options.streams)) {
+      if (paused) source.pause();
+      else source.resume();
+    }
+    this.events.emit({ type: 'in_flight', topology: this.options.topology.name, records: this.inFlight, paused });
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure === undefined) this.failure = error;
+    this.stopping = true;
+    for (const listener of this.stopListeners) listener();
+    this.wakeWriter?.();
+  }
+
+  private async closeAll(): Promise<void> {
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    for (const source of Object.values(this.options.streams)) await source.close();
+    for (const sink of this.options.sinks) await sink.close();
+    await this.options.deadLetters.close();
+    await this.options.lateRecords?.close();
+  }
+
+  private lifecycle(state: 'starting' | 'ready' | 'draining' | 'stopped' | 'failed', reason?: string): void {
+    this.events.emit({ type: 'lifecycle', topology: this.options.topology.name, state, ...(reason === undefined ? {} : { reason }) });
+  }
+}
