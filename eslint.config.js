@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'cloudpulse-out/**', '.cache/**', 'bin/**'] },
+  { ignores: ['.dependency-cruiser.cjs', 'node_modules/**', 'dist/**', 'cloudpulse-out/**', '.cache/**', 'bin/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -67,23 +67,23 @@ export function hopping(sizeMs: number, slideMs: number, offsetMs = 0): WindowAs
   requirePositiveInteger('hopping window slide', slideMs);
   requireInteger('hopping window offset', offsetMs);
   if (slideMs > sizeMs) throw new RangeError(`hopping window slide (${slideMs} ms) must not exceed its size (${sizeMs} ms)`);
-  // Every event time within one slide step belongs to the same set of windows: cache per step.
+  // The set of windows changes only where a window starts or ends: cache it over that interval.
   let cached: readonly Window[] = [];
-  let stepStart = Number.POSITIVE_INFINITY;
-  let stepEnd = Number.NEGATIVE_INFINITY;
+  let validFrom = Number.POSITIVE_INFINITY;
+  let validTo = Number.NEGATIVE_INFINITY;
   return {
     kind: 'fixed',
     describe: `hopping(${formatDuration(sizeMs)}, ${formatDuration(slideMs)})`,
     assign(eventTime) {
-      if (eventTime >= stepStart && eventTime < stepEnd) return cached;
+      if (eventTime >= validFrom && eventTime < validTo) return cached;
       const lastStart = eventTime - floorMod(eventTime - offsetMs, slideMs);
       let first = lastStart;
       while (first - slideMs + sizeMs > eventTime) first -= slideMs;
       const windows: Window[] = [];
       for (let start = first; start <= lastStart; start += slideMs) windows.push({ start, end: start + sizeMs });
       cached = windows;
-      stepStart = lastStart;
-      stepEnd = lastStart + slideMs;
+      validFrom = Math.max(lastStart, first - slideMs + sizeMs);
+      validTo = Math.min(lastStart + slideMs, first + sizeMs);
       return cached;
     },
   };

@@ -80,7 +80,6 @@ export function resolveRowSchema(columns: readonly string[], options: ReadOption
  */
 export function rowFactory(columns: readonly string[]): (values: readonly Cell[]) => Row {
   const body = `return {${columns.map((name, i) => `${JSON.stringify(name)}: v[${i}]`).join(', ')}};`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- see the TSDoc above
   return new Function('v', body) as (values: readonly Cell[]) => Row;
 }
 

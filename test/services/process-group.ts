@@ -24,6 +24,7 @@ export interface SpawnedServer {
 interface ProcStat {
   readonly pid: number;
   readonly state: string;
+  readonly ppid: number;
   readonly pgrp: number;
   readonly startTicks: number;
 }
@@ -38,7 +39,7 @@ function readStat(pid: number): ProcStat | undefined {
   // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const state = rest[0] ?? '?';
-  return { pid, state, pgrp: Number(rest[2]), startTicks: Number(rest[19]) };
+  return { pid, state, ppid: Number(rest[1]), pgrp: Number(rest[2]), startTicks: Number(rest[19]) };
 }
 
 /**
@@ -69,21 +70,51 @@ export function spawnServer(spec: SpawnSpec): SpawnedServer {
   }
 }
 
+/** Start time of a process in clock ticks since boot, or 0 when it is gone. */
+export function processStartTicks(pid: number): number {
+  return readStat(pid)?.startTicks ?? 0;
+}
+
 /** True while `pid` runs (not a zombie) and is still the process that was started at `startTicks`. */
 export function isAlive(pid: number, startTicks: number): boolean {
   const stat = readStat(pid);
   return stat !== undefined && stat.state !== 'Z' && (startTicks === 0 || stat.startTicks === startTicks);
 }
 
-/** Live (non-zombie) processes of a process group. */
-export function groupMembers(pgid: number): number[] {
-  const members: number[] = [];
+function liveProcesses(): ProcStat[] {
+  const stats: ProcStat[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = readStat(Number(entry));
-    if (stat && stat.pgrp === pgid && stat.state !== 'Z') members.push(stat.pid);
+    if (stat && stat.state !== 'Z') stats.push(stat);
   }
-  return members;
+  return stats;
+}
+
+/** Live (non-zombie) processes of a process group. */
+export function groupMembers(pgid: number): number[] {
+  return liveProcesses()
+    .filter((stat) => stat.pgrp === pgid)
+    .map((stat) => stat.pid);
+}
+
+/**
+ * The processes of a server: its process group plus every descendant, including those that left the group
+ * (PostgreSQL's backends call setsid(); they exit by themselves when the postmaster dies).
+ */
+export function serverProcesses(pgid: number): number[] {
+  const stats = liveProcesses();
+  const result = new Set(stats.filter((stat) => stat.pgrp === pgid).map((stat) => stat.pid));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const stat of stats) {
+      if (!result.has(stat.pid) && result.has(stat.ppid)) {
+        result.add(stat.pid);
+        grew = true;
+      }
+    }
+  }
+  return [...result].sort((a, b) => a - b);
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
@@ -94,29 +125,47 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
+interface ProcessRef {
+  readonly pid: number;
+  readonly startTicks: number;
+}
+
+function snapshot(pgid: number): ProcessRef[] {
+  return serverProcesses(pgid).map((pid) => ({ pid, startTicks: readStat(pid)?.startTicks ?? 0 }));
+}
+
+async function waitGone(pgid: number, processes: readonly ProcessRef[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (groupMembers(pgid).length === 0) return true;
+    if (groupMembers(pgid).length === 0 && processes.every((p) => !isAlive(p.pid, p.startTicks))) return true;
     if (Date.now() >= deadline) return false;
     await sleep(100);
   }
 }
 
 /**
- * Stops a server's whole process group: `signal`, then SIGKILL when it is not gone after `graceMs`, then
- * waits until no process of the group is left (a restarted postmaster refuses to start while the old PID
- * lives). The group id cannot be reused while any member lives, so signalling it is safe even when the
- * leader is already gone.
+ * Stops a server: `signal` to its process group, then SIGKILL to the group and to every process of the
+ * server seen before (see {@link serverProcesses}) when they are not gone after `graceMs`, then waits until
+ * none is left (a restarted postmaster refuses to start while the old one lives). A process group id cannot
+ * be reused while any member lives, so signalling it is safe even when the leader is already gone.
  */
 export async function stopGroup(pgid: number, startTicks: number, signal: NodeJS.Signals, graceMs: number): Promise<void> {
-  const leaderAlive = isAlive(pgid, startTicks);
-  if (!leaderAlive && groupMembers(pgid).length === 0) return;
+  const processes = snapshot(pgid);
+  if (processes.length === 0 && !isAlive(pgid, startTicks)) return;
   signalGroup(pgid, signal);
-  if (await waitGroupGone(pgid, graceMs)) return;
+  if (await waitGone(pgid, processes, graceMs)) return;
   signalGroup(pgid, 'SIGKILL');
-  if (!(await waitGroupGone(pgid, 10_000))) {
-    throw new Error(`process group ${pgid} survived SIGKILL: ${groupMembers(pgid).join(', ')}`);
+  for (const p of processes) {
+    if (isAlive(p.pid, p.startTicks)) {
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  if (!(await waitGone(pgid, processes, 10_000))) {
+    throw new Error(`processes of group ${pgid} survived SIGKILL: ${serverProcesses(pgid).join(', ')}`);
   }
 }
 
@@ -143,4 +192,18 @@ export function tailFile(file: string, lines = 40): string {
   } catch {
     return '';
   }
+}
+
+/** Resident memory of the given processes, summed, in bytes (VmRSS from /proc). */
+export function residentBytes(pids: readonly number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (match?.[1]) total += Number(match[1]) * 1024;
+    } catch {
+      // gone
+    }
+  }
+  return total;
 }

@@ -98,6 +98,8 @@ export interface StartOptions {
 /** The small interface every server module implements. */
 export interface ServiceModule<N extends ServiceName = ServiceName> {
   readonly name: N;
+  /** Resident memory to budget for one running instance, in MiB (measured here, rounded up). */
+  readonly memoryMiB: number;
   /** Installs the server into the cache; idempotent and fast when already installed. */
   install(): Promise<void>;
   /** Spawns the server on free loopback ports with a fresh data directory; does not wait for readiness. */
