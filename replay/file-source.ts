@@ -88,6 +88,8 @@ export class FileSource implements Source<Row> {
   private pacer: Pacer | undefined;
   private running: Promise<void> | undefined;
   private checkpointWrite: Promise<void> = Promise.resolve();
+  private readers: RecordReader[] = [];
+  private rows = 0;
 
   constructor(options: FileSourceOptions) {
     if (options.files.length === 0) throw new ConfigError('files', 'name at least one file to replay');
@@ -147,6 +149,15 @@ export class FileSource implements Source<Row> {
     }
   }
 
+  /** Rows emitted, and bytes read of the total, in the current (or last) run. */
+  stats(): { rows: number; bytesRead: number; totalBytes: number } {
+    return {
+      rows: this.rows,
+      bytesRead: this.readers.reduce((sum, r) => sum + r.bytesRead(), 0),
+      totalBytes: this.readers.reduce((sum, r) => sum + r.totalBytes, 0),
+    };
+  }
+
   /** The highest committed position per file so far. */
   committedPositions(): SourcePosition[] {
     return [...this.committed.values()];
@@ -193,6 +204,8 @@ export class FileSource implements Source<Row> {
     const batchSize = options.batchSize ?? DEFAULT_BATCH;
     const resumeAt = await this.resumePoints(ctx);
     const readers: RecordReader[] = [];
+    this.readers = readers;
+    this.rows = 0;
     let ordered: AsyncGenerator<OrderedBatch> | undefined;
     try {
       for (const file of options.files) {
@@ -225,19 +238,18 @@ export class FileSource implements Source<Row> {
         : mergeByEventTime(inputs, batchSize);
       const pacer = new Pacer(clock, speed);
       this.pacer = pacer;
-      let rows = 0;
       // In event-time order every byte is read before the first record leaves, so progress there
       // reports the emitted share of the input instead of the bytes read.
       const bytesDone = (): number => totalRecords >= 0
-        ? (totalRecords === 0 ? totalBytes : Math.round((totalBytes * rows) / totalRecords))
+        ? (totalRecords === 0 ? totalBytes : Math.round((totalBytes * this.rows) / totalRecords))
         : readers.reduce((sum, r) => sum + r.bytesRead(), 0);
 
       const emit = async (records: StreamRecord<Row>[], ended: readonly string[]): Promise<void> => {
         await this.whileRunning(pacer, clock);
         if (this.stopped || subscriber.closed) return;
         subscriber.next(ended.length > 0 ? { records, endOfPartitions: ended } : { records });
-        rows += records.length;
-        ctx.events.emit({ type: 'replay_progress', topology: ctx.topology, source: this.name, rows, totalBytes, bytesRead: bytesDone(), speed });
+        this.rows += records.length;
+        ctx.events.emit({ type: 'replay_progress', topology: ctx.topology, source: this.name, rows: this.rows, totalBytes, bytesRead: bytesDone(), speed });
       };
 
       for (;;) {

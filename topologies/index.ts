@@ -1,7 +1,10 @@
 import type { Topology } from '../engine/index.js';
+import { nvdaTopology } from './nvda/topology.js';
+import { salariesTopology } from './salaries/topology.js';
+import { worldEconomyTopology } from './world-economy/topology.js';
 
 /** The built-in topologies, by name (one explicit list: nothing is discovered at run time). */
-export const topologies: readonly Topology[] = [];
+export const topologies: readonly Topology[] = [nvdaTopology, salariesTopology, worldEconomyTopology];
 
 export function findTopology(name: string): Topology | undefined {
   return topologies.find((topology) => topology.name === name);

@@ -56,6 +56,34 @@ describe('nvda topology', () => {
     expect(driver.late).toHaveLength(0);
   });
 
+  it('defaults to five-minute bars for the five-minute export (epoch-aligned), time taken from its Price column', () => {
+    const f = new RecordFactory('NVDA_5min.csv');
+    const driver = new TopologyTestDriver(nvdaTopology);
+    const at = (iso: string, close: number) => f.record<Row>({ Price: t(iso), Close: close, High: close + 1, Low: close - 1, Open: close, Volume: 10 }, t(iso));
+    driver.feed('prices', [at('2025-06-11T13:30:00Z', 1), at('2025-06-11T13:35:00Z', 2), at('2025-06-11T19:55:00Z', 3), at('2025-06-12T13:30:00Z', 4)]);
+    driver.complete();
+    const bars = driver.tableState('nvda_bars');
+    expect(bars.map((b) => [b['window_start'], b['window_end'], b['close']])).toEqual([
+      [t('2025-06-11T13:30:00Z'), t('2025-06-11T13:30:00Z') + 5 * MIN, 1],
+      [t('2025-06-11T13:35:00Z'), t('2025-06-11T13:35:00Z') + 5 * MIN, 2],
+      [t('2025-06-11T19:55:00Z'), t('2025-06-11T19:55:00Z') + 5 * MIN, 3],
+      [t('2025-06-12T13:30:00Z'), t('2025-06-12T13:30:00Z') + 5 * MIN, 4],
+    ]);
+  });
+
+  it('releases the held bars once 16 have arrived, without waiting for the end of the input', () => {
+    const f = new RecordFactory('NVDA.csv');
+    const driver = new TopologyTestDriver(nvdaTopology);
+    const start = t('2024-01-01');
+    const bars = Array.from({ length: 16 }, (_, i) => f.record<Row>({ Date: start + i * DAY, Open: i, High: i, Low: i, Close: i, Volume: 1 }, start + i * DAY));
+    driver.feed('prices', bars.slice(0, 15));
+    expect(driver.records).toHaveLength(0);
+    driver.feed('prices', bars.slice(15));
+    // The watermark (16th day − 1 min − 1 ms) has closed the first 14 days; days 15 and 16 stay open.
+    expect(driver.tableState('nvda_bars')).toHaveLength(14);
+    expect(driver.lowestHeld().get(f.partitionId())).toBe(15);
+  });
+
   it('holds the measured bars as state until the period is known', () => {
     const f = new RecordFactory('NVDA.csv');
     const driver = new TopologyTestDriver(nvdaTopology);

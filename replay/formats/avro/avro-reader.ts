@@ -20,6 +20,7 @@ class AvroRecordReader implements RecordReader {
   private readonly builder: ValueRowBuilder;
   private index = 0;
   private done = false;
+  private sawHeader = false;
 
   constructor(
     readonly path: string,
@@ -29,6 +30,9 @@ class AvroRecordReader implements RecordReader {
     private readonly options: RecordReaderOptions,
   ) {
     this.name = basename(path);
+    decoder.once('metadata', () => {
+      this.sawHeader = true;
+    });
     this.iterator = decoder[Symbol.asyncIterator]();
     this.builder = new ValueRowBuilder(options.read);
   }
@@ -54,6 +58,14 @@ class AvroRecordReader implements RecordReader {
         break;
       }
       if (step.done === true) {
+        // avsc ends quietly on a file whose header never completes; that is a file we could not read.
+        if (!this.sawHeader) {
+          this.options.deadLetter({
+            position: { source: this.name, partition: this.name, offset: 1 },
+            reason: 'decode_error',
+            detail: 'no complete Avro header: the file is truncated or not an Avro object container file',
+          });
+        }
         await this.close();
         break;
       }

@@ -137,6 +137,15 @@ function scanNumber(buf: Buffer, p: number): number {
   return negative ? -value : value;
 }
 
+/** The first 16 bytes (`YYYY-MM-DDTHH:MM`) of the previous fast-path timestamp and their instant. */
+const TS_KEY = new Uint8Array(16);
+let tsBase = NaN;
+
+function sameDate(buf: Buffer, p: number, key: Uint8Array): boolean {
+  for (let k = 0; k < 11; k++) if (buf[p + k] !== key[k]) return false;
+  return buf[p + 13] === key[13];
+}
+
 function digit2(buf: Buffer, i: number): number {
   const a = buf[i]! - 48;
   const b = buf[i + 1]! - 48;
@@ -160,13 +169,26 @@ function scanDate(buf: Buffer, p: number): number {
  * The caller checked 19 bytes are there.
  */
 function scanTimestamp(buf: Buffer, p: number): number {
-  const date = scanDate(buf, p);
-  const sep = buf[p + 10];
-  if (date !== date || (sep !== 84 && sep !== 32) || buf[p + 13] !== 58 || buf[p + 16] !== 58) return NaN;
-  const hour = digit2(buf, p + 11);
-  const minute = digit2(buf, p + 14);
+  // Consecutive timestamps mostly share date, hour and minute: compare those 16 bytes with the
+  // previous ones (minute digits first, they change most) and parse only what differs.
+  let base: number;
+  const key = TS_KEY;
+  if (buf[p + 15] === key[15] && buf[p + 14] === key[14] && buf[p + 12] === key[12] && buf[p + 11] === key[11] && sameDate(buf, p, key)) {
+    base = tsBase;
+  } else {
+    const date = scanDate(buf, p);
+    const sep = buf[p + 10];
+    if (date !== date || (sep !== 84 && sep !== 32) || buf[p + 13] !== 58) return NaN;
+    const hour = digit2(buf, p + 11);
+    const minute = digit2(buf, p + 14);
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59) return NaN;
+    base = date + (hour * 60 + minute) * 60_000;
+    for (let k = 0; k < 16; k++) key[k] = buf[p + k]!;
+    tsBase = base;
+  }
+  if (buf[p + 16] !== 58) return NaN;
   const second = digit2(buf, p + 17);
-  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return NaN;
+  if (second < 0 || second > 59) return NaN;
   let i = p + 19;
   let c = buf[i]!;
   let millis = 0;
@@ -192,5 +214,5 @@ function scanTimestamp(buf: Buffer, p: number): number {
     i += 6;
   }
   END[0] = i;
-  return date + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + millis;
+  return base + (second - offsetMinutes * 60) * 1000 + millis;
 }
