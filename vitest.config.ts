@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    // Starts the real servers that the selected test files declare (`// @services ...`); see test/services.
+    globalSetup: ['test/services/global-setup.ts'],
   },
 });

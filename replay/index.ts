@@ -7,3 +7,4 @@ export { readFirstLines, readCsvHeaderLines } from './formats/csv/header-lines.j
 export { detectFormat, openRecordReader, type FileFormat } from './formats/open-reader.js';
 export type { ReadBatch, RecordReader, RecordReaderOptions } from './formats/record-reader.js';
 export { parseBooleanText, parseDateText, parseIntegerText, parseNumberText, parseTimestampText } from './formats/parse-text.js';
+export * from './generators/index.js';

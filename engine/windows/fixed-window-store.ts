@@ -41,6 +41,9 @@ export class FixedWindowStore<T, A, R> implements WindowStore<T, R> {
   /** The key order of the last bucket sorted: consecutive windows usually hold the same keys. */
   private keyOrder: string[] = [];
   private entryCount = 0;
+  private heldBucket: Bucket<A> | undefined;
+  private heldPid = '';
+  private heldOffset = 0;
 
   constructor(
     private readonly assigner: WindowAssigner,
@@ -85,10 +88,23 @@ export class FixedWindowStore<T, A, R> implements WindowStore<T, R> {
         if (bucket.dirty.length === 0) this.dirtyBuckets.push(bucket);
         bucket.dirty.push(entry);
       }
-      holdOffset(bucket.held, this.pids.of(record.position), record.position.offset);
+      this.hold(bucket, record.position);
       accepted = true;
     }
     return accepted;
+  }
+
+  /**
+   * Offsets grow within a partition, so once a bucket holds a partition, the following records of that
+   * partition cannot lower its hold: skip the Map lookup for runs of (bucket, partition).
+   */
+  private hold(bucket: Bucket<A>, position: SourcePosition): void {
+    const pid = this.pids.of(position);
+    if (bucket === this.heldBucket && pid === this.heldPid && position.offset >= this.heldOffset) return;
+    holdOffset(bucket.held, pid, position.offset);
+    this.heldBucket = bucket;
+    this.heldPid = pid;
+    this.heldOffset = bucket.held.get(pid)!;
   }
 
   private open(window: Window): Bucket<A> {

@@ -43,7 +43,8 @@ export class CsvWriter {
     return this.rows;
   }
 
-  async row(values: readonly CsvValue[]): Promise<void> {
+  /** Buffers one row; call `flush()` when `full` (generators check after each row). */
+  row(values: readonly CsvValue[]): void {
     let line = '';
     for (let i = 0; i < values.length; i++) {
       if (i > 0) line += ',';
@@ -52,7 +53,19 @@ export class CsvWriter {
     }
     this.pushLine(line);
     this.rows++;
-    if (this.size >= FLUSH_AT) await this.flush();
+  }
+
+  /** True when the buffer should be written out. */
+  get full(): boolean {
+    return this.size >= FLUSH_AT;
+  }
+
+  /** Writes every row of a table, flushing as the buffer fills. */
+  async writeAll(rows: Iterable<readonly CsvValue[]>): Promise<void> {
+    for (const values of rows) {
+      this.row(values);
+      if (this.full) await this.flush();
+    }
   }
 
   async close(): Promise<void> {
@@ -72,7 +85,7 @@ export class CsvWriter {
     this.size += text.length;
   }
 
-  private async flush(): Promise<void> {
+  async flush(): Promise<void> {
     if (this.parts.length === 0) return;
     await this.handle.write(this.parts.join(''));
     this.parts = [];
@@ -82,4 +95,11 @@ export class CsvWriter {
 
 function quote(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/** Writes a whole table (header and rows) to `path`. */
+export async function writeCsv(path: string, header: readonly string[], rows: Iterable<readonly CsvValue[]>, style: CsvFileStyle = {}): Promise<void> {
+  const writer = await CsvWriter.create(path, header, style);
+  await writer.writeAll(rows);
+  await writer.close();
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Prng } from './prng.js';
 import { symbols } from './symbols.js';
+import { isWeekend, nextWeekday } from './calendar.js';
 import { CsvWriter } from './csv-writer.js';
 
 export interface TickOptions {
@@ -21,7 +22,6 @@ export interface TickOptions {
 
 const SESSION_OPEN_MS = (14 * 60 + 30) * 60_000; // 09:30 New York (EST) in UTC
 const SESSION_MS = 390 * 60_000; // 6.5 hours
-const DAY_MS = 86_400_000;
 
 /**
  * Stock ticks `ts,symbol,price,volume` (e.g. `2024-01-02T14:30:00.123Z,NVDA,481.23,300`): ISO UTC
@@ -34,7 +34,7 @@ export async function generateTicks(options: TickOptions): Promise<string> {
   const prices = names.map(() => rng.range(20, 900));
   const gap = SESSION_MS / (options.ticksPerDay ?? 200_000);
   let day = Date.parse(`${options.startDate ?? '2024-01-02'}T00:00:00Z`);
-  while (isWeekend(day)) day += DAY_MS;
+  if (isWeekend(day)) day = nextWeekday(day);
   let offset = 0;
   const path = join(options.dir, options.fileName ?? 'ticks.csv');
   const writer = await CsvWriter.create(path, ['ts', 'symbol', 'price', 'volume']);
@@ -42,20 +42,15 @@ export async function generateTicks(options: TickOptions): Promise<string> {
     offset += rng.next() * 2 * gap;
     if (offset >= SESSION_MS) {
       offset -= SESSION_MS;
-      do day += DAY_MS;
-      while (isWeekend(day));
+      day = nextWeekday(day);
     }
     const k = rng.int(0, names.length - 1);
     const price = Math.max(0.01, prices[k]! * (1 + 0.0004 * rng.normal()));
     prices[k] = price;
     const ts = new Date(day + SESSION_OPEN_MS + Math.floor(offset)).toISOString();
-    await writer.row([ts, names[k]!, price.toFixed(2), 100 * rng.int(1, 20)]);
+    writer.row([ts, names[k]!, price.toFixed(2), 100 * rng.int(1, 20)]);
+    if (writer.full) await writer.flush();
   }
   await writer.close();
   return path;
-}
-
-function isWeekend(dayMs: number): boolean {
-  const weekday = new Date(dayMs).getUTCDay();
-  return weekday === 0 || weekday === 6;
 }

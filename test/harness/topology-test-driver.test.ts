@@ -162,7 +162,12 @@ describe('TopologyTestDriver', () => {
     const driver = new TopologyTestDriver(minuteBars, { options: { lag: '0', idle: '5000' }, tables: { symbols } });
     driver.feed('trades', [trades.record({ symbol: 'XOM', price: 1, size: 1 }, 10, { partition: 'quiet' }), trades.record({ symbol: 'JPM', price: 2, size: 1 }, 2 * MIN, { partition: 'busy' })]);
     expect(driver.outputRows('bars')).toEqual([]);
-    driver.advanceClock(5_000);
+    driver.advanceClock(3_000);
+    driver.feed('trades', [trades.record({ symbol: 'JPM', price: 3, size: 1 }, 2 * MIN + 1, { partition: 'busy' })]);
+    driver.advanceClock(1_999);
+    expect(driver.outputRows('bars')).toEqual([]);
+    // 'quiet' sent nothing for 5 s: it stops holding the watermark back, which jumps to 'busy''s.
+    driver.advanceClock(1);
     expect(driver.outputRows('bars').map((r) => r.symbol)).toEqual(['XOM']);
     expect(driver.completed).toBe(false);
   });
@@ -195,7 +200,9 @@ describe('TopologyTestDriver', () => {
       }
     }
     const driver = new TopologyTestDriver(minuteBars, { options: { lag: String(lag) }, tables: { symbols } });
-    const cursors = [0, 0, 0];
+    // A partition holds the watermark back from its first record on: every partition sends one first.
+    const cursors = [1, 1, 1];
+    driver.feed('trades', [records[0]![0]!, records[1]![0]!, records[2]![0]!]);
     while (cursors.some((c, p) => c < records[p]!.length)) {
       const p = Math.floor(random() * 3);
       const size = 1 + Math.floor(random() * 60);

@@ -160,3 +160,13 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
 export function firstExisting(candidates: readonly (string | undefined)[], fallback: string): string {
   return candidates.find((candidate): candidate is string => candidate !== undefined && candidate !== '' && existsSync(candidate)) ?? fallback;
 }
+
+/** Runs the rest of a `start()` after its instance directory exists; removes the directory when it fails. */
+export async function inInstanceDir<T>(dir: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    removeInstanceDir(dir);
+    throw error;
+  }
+}

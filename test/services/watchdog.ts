@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
@@ -21,8 +21,13 @@ if (!Number.isInteger(runner) || runner <= 0 || !stateFile) {
   process.exit(2);
 }
 
+const ownLog = stateFile.replace(/\.json$/, '.watchdog.log');
 for (;;) {
-  if (!existsSync(stateFile)) process.exit(0);
+  if (!existsSync(stateFile)) {
+    // The teardown ran: nothing to report.
+    rmSync(ownLog, { force: true });
+    process.exit(0);
+  }
   if (!isAlive(runner, runnerTicks)) break;
   await sleep(300);
 }

@@ -6,7 +6,7 @@ import { cacheDir, SERVICES_DIR } from '../paths.js';
 import { freePort } from '../ports.js';
 import { spawnServer } from '../process-group.js';
 import type { RunAs } from '../service-support.js';
-import { ensureSystemUser, fillTemplate, firstExisting, installAtomically, isRoot, makeInstanceDir, run, stopInstance, tryFetch, waitReady } from '../service-support.js';
+import { ensureSystemUser, fillTemplate, firstExisting, installAtomically, isRoot, inInstanceDir, makeInstanceDir, run, stopInstance, tryFetch, waitReady } from '../service-support.js';
 import type { ServiceInstance, ServiceModule, StartOptions } from '../types.js';
 
 /** The Elasticsearch version of the test distribution (Maven Central serves no newer one here). */
@@ -94,45 +94,47 @@ export const elasticsearch: ServiceModule<'elasticsearch'> = {
     const owner = isRoot() ? ensureSystemUser(RUN_AS_USER) : undefined;
     const home = await runnableHome();
     const dir = makeInstanceDir('elasticsearch', options.baseDir, owner);
-    const port = await freePort();
-    const transportPort = await freePort();
-    const config = join(dir, 'config');
-    cpSync(join(home, 'config'), config, { recursive: true, dereference: true });
-    writeFileSync(
-      join(config, 'elasticsearch.yml'),
-      fillTemplate(readFileSync(join(SERVICES_DIR, 'elasticsearch', 'elasticsearch.yml.tmpl'), 'utf8'), { PORT: port, TPORT: transportPort, DIR: dir }),
-    );
-    for (const sub of ['data', 'logs', 'tmp']) mkdirSync(join(dir, sub));
-    if (owner) chownTree(dir, owner);
-    const logFile = join(dir, 'elasticsearch.log');
-    const spawned = spawnServer({
-      command: join(home, 'bin', 'elasticsearch'),
-      args: [],
-      env: {
-        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-        LANG: 'C.UTF-8',
-        HOME: dir,
-        ES_JAVA_HOME: javaHome(),
-        ES_PATH_CONF: config,
-        ES_TMPDIR: join(dir, 'tmp'),
-        ES_JAVA_OPTS: '-Xms512m -Xmx512m',
-      },
-      cwd: dir,
-      logFile,
-      ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
+    return inInstanceDir(dir, async () => {
+      const port = await freePort();
+      const transportPort = await freePort();
+      const config = join(dir, 'config');
+      cpSync(join(home, 'config'), config, { recursive: true, dereference: true });
+      writeFileSync(
+        join(config, 'elasticsearch.yml'),
+        fillTemplate(readFileSync(join(SERVICES_DIR, 'elasticsearch', 'elasticsearch.yml.tmpl'), 'utf8'), { PORT: port, TPORT: transportPort, DIR: dir }),
+      );
+      for (const sub of ['data', 'logs', 'tmp']) mkdirSync(join(dir, sub));
+      if (owner) chownTree(dir, owner);
+      const logFile = join(dir, 'elasticsearch.log');
+      const spawned = spawnServer({
+        command: join(home, 'bin', 'elasticsearch'),
+        args: [],
+        env: {
+          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+          LANG: 'C.UTF-8',
+          HOME: dir,
+          ES_JAVA_HOME: javaHome(),
+          ES_PATH_CONF: config,
+          ES_TMPDIR: join(dir, 'tmp'),
+          ES_JAVA_OPTS: '-Xms512m -Xmx512m -XX:-UsePerfData',
+        },
+        cwd: dir,
+        logFile,
+        ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
+      });
+      const url = `http://127.0.0.1:${port}`;
+      return {
+        name: 'elasticsearch',
+        pid: spawned.pid,
+        startTicks: spawned.startTicks,
+        stopSignal: 'SIGTERM',
+        ports: [port, transportPort],
+        dir,
+        logFile,
+        url,
+        settings: { url },
+      };
     });
-    const url = `http://127.0.0.1:${port}`;
-    return {
-      name: 'elasticsearch',
-      pid: spawned.pid,
-      startTicks: spawned.startTicks,
-      stopSignal: 'SIGTERM',
-      ports: [port, transportPort],
-      dir,
-      logFile,
-      url,
-      settings: { url },
-    };
   },
 
   probe,

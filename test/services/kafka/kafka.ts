@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { cacheDir, SERVICES_DIR } from '../paths.js';
 import { freePort } from '../ports.js';
 import { spawnServer } from '../process-group.js';
-import { fillTemplate, firstExisting, installAtomically, makeInstanceDir, run, stopInstance, waitReady } from '../service-support.js';
+import { fillTemplate, firstExisting, installAtomically, inInstanceDir, makeInstanceDir, run, stopInstance, waitReady } from '../service-support.js';
 import type { ServiceInstance, ServiceModule, StartOptions } from '../types.js';
 
 /** Kafka version the project's POM pins. */
@@ -78,45 +78,48 @@ export const kafka: ServiceModule<'kafka'> = {
   async start(options: StartOptions = {}) {
     if (!existsSync(installDir())) throw new Error('kafka is not installed: run `npm run services -- install kafka`');
     const dir = makeInstanceDir('kafka', options.baseDir);
-    const port = await freePort();
-    const controllerPort = await freePort();
-    mkdirSync(join(dir, 'data'));
-    const properties = join(dir, 'server.properties');
-    writeFileSync(
-      properties,
-      fillTemplate(readFileSync(join(SOURCE_DIR, 'server.properties.tmpl'), 'utf8'), { PORT: port, CPORT: controllerPort, DATA_DIR: dir }),
-    );
-    await run(java(), ['-cp', classpath(), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties]);
-    const logFile = join(dir, 'kafka.log');
-    const spawned = spawnServer({
-      command: java(),
-      args: [
-        '-Xms128m',
-        '-Xmx512m',
-        '-XX:+UseSerialGC',
-        '-Djava.awt.headless=true',
-        `-Dlog4j2.configurationFile=${join(SOURCE_DIR, 'log4j2.properties')}`,
-        '-cp',
-        classpath(),
-        'kafka.Kafka',
+    return inInstanceDir(dir, async () => {
+      const port = await freePort();
+      const controllerPort = await freePort();
+      mkdirSync(join(dir, 'data'));
+      const properties = join(dir, 'server.properties');
+      writeFileSync(
         properties,
-      ],
-      env: { ...process.env },
-      cwd: dir,
-      logFile,
+        fillTemplate(readFileSync(join(SOURCE_DIR, 'server.properties.tmpl'), 'utf8'), { PORT: port, CPORT: controllerPort, DATA_DIR: dir }),
+      );
+      await run(java(), ['-cp', classpath(), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties]);
+      const logFile = join(dir, 'kafka.log');
+      const spawned = spawnServer({
+        command: java(),
+        args: [
+          '-Xms128m',
+          '-Xmx512m',
+          '-XX:+UseSerialGC',
+          '-XX:-UsePerfData',
+          '-Djava.awt.headless=true',
+          `-Dlog4j2.configurationFile=${join(SOURCE_DIR, 'log4j2.properties')}`,
+          '-cp',
+          classpath(),
+          'kafka.Kafka',
+          properties,
+        ],
+        env: { ...process.env },
+        cwd: dir,
+        logFile,
+      });
+      const bootstrap = `127.0.0.1:${port}`;
+      return {
+        name: 'kafka',
+        pid: spawned.pid,
+        startTicks: spawned.startTicks,
+        stopSignal: 'SIGTERM',
+        ports: [port, controllerPort],
+        dir,
+        logFile,
+        url: `kafka://${bootstrap}`,
+        settings: { brokers: [bootstrap], bootstrap },
+      };
     });
-    const bootstrap = `127.0.0.1:${port}`;
-    return {
-      name: 'kafka',
-      pid: spawned.pid,
-      startTicks: spawned.startTicks,
-      stopSignal: 'SIGTERM',
-      ports: [port, controllerPort],
-      dir,
-      logFile,
-      url: `kafka://${bootstrap}`,
-      settings: { brokers: [bootstrap], bootstrap },
-    };
   },
 
   probe,

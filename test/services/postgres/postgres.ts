@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { freePort } from '../ports.js';
 import { spawnServer } from '../process-group.js';
 import type { RunAs } from '../service-support.js';
-import { ensureSystemUser, firstExisting, isRoot, lookupUser, makeInstanceDir, run, stopInstance, waitReady } from '../service-support.js';
+import { ensureSystemUser, firstExisting, isRoot, lookupUser, inInstanceDir, makeInstanceDir, run, stopInstance, waitReady } from '../service-support.js';
 import type { ServiceInstance, ServiceModule, StartOptions } from '../types.js';
 
 function binDir(): string {
@@ -46,50 +46,52 @@ export const postgres: ServiceModule<'postgres'> = {
   async start(options: StartOptions = {}) {
     const user = owner();
     const dir = makeInstanceDir('postgres', options.baseDir, user);
-    const data = join(dir, 'data');
-    const asUser = user ? { uid: user.uid, gid: user.gid } : {};
-    const env = { ...process.env, HOME: dir, LC_ALL: 'C.UTF-8' };
-    await run(join(binDir(), 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'], {
-      cwd: dir,
-      env,
-      ...asUser,
+    return inInstanceDir(dir, async () => {
+      const data = join(dir, 'data');
+      const asUser = user ? { uid: user.uid, gid: user.gid } : {};
+      const env = { ...process.env, HOME: dir, LC_ALL: 'C.UTF-8' };
+      await run(join(binDir(), 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'], {
+        cwd: dir,
+        env,
+        ...asUser,
+      });
+      const port = await freePort();
+      const logFile = join(dir, 'postgres.log');
+      const spawned = spawnServer({
+        command: join(binDir(), 'postgres'),
+        args: [
+          '-D', data,
+          '-p', String(port),
+          '-k', dir,
+          '-c', 'listen_addresses=127.0.0.1',
+          '-c', 'wal_level=logical',
+          '-c', 'max_wal_senders=10',
+          '-c', 'max_replication_slots=10',
+          // Test data only: skip fsync (survives a killed server, not a killed machine). Commits stay synchronous
+          // so that crash tests see exactly what was committed.
+          '-c', 'fsync=off',
+          '-c', 'full_page_writes=off',
+          '-c', 'max_connections=200',
+        ],
+        env,
+        cwd: dir,
+        logFile,
+        ...asUser,
+      });
+      const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+      return {
+        name: 'postgres',
+        pid: spawned.pid,
+        startTicks: spawned.startTicks,
+        // SIGINT is PostgreSQL's "fast" shutdown; SIGTERM ("smart") would wait for every client to leave.
+        stopSignal: 'SIGINT',
+        ports: [port],
+        dir,
+        logFile,
+        url,
+        settings: { host: '127.0.0.1', port, user: 'postgres', database: 'postgres', url, socketDir: dir },
+      };
     });
-    const port = await freePort();
-    const logFile = join(dir, 'postgres.log');
-    const spawned = spawnServer({
-      command: join(binDir(), 'postgres'),
-      args: [
-        '-D', data,
-        '-p', String(port),
-        '-k', dir,
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'wal_level=logical',
-        '-c', 'max_wal_senders=10',
-        '-c', 'max_replication_slots=10',
-        // Test data only: skip fsync (survives a killed server, not a killed machine). Commits stay synchronous
-        // so that crash tests see exactly what was committed.
-        '-c', 'fsync=off',
-        '-c', 'full_page_writes=off',
-        '-c', 'max_connections=200',
-      ],
-      env,
-      cwd: dir,
-      logFile,
-      ...asUser,
-    });
-    const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-    return {
-      name: 'postgres',
-      pid: spawned.pid,
-      startTicks: spawned.startTicks,
-      // SIGINT is PostgreSQL's "fast" shutdown; SIGTERM ("smart") would wait for every client to leave.
-      stopSignal: 'SIGINT',
-      ports: [port],
-      dir,
-      logFile,
-      url,
-      settings: { host: '127.0.0.1', port, user: 'postgres', database: 'postgres', url, socketDir: dir },
-    };
   },
 
   probe,

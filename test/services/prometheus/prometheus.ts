@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { freePort } from '../ports.js';
 import { spawnServer } from '../process-group.js';
-import { firstExisting, makeInstanceDir, stopInstance, tryFetch, waitReady } from '../service-support.js';
+import { firstExisting, inInstanceDir, makeInstanceDir, stopInstance, tryFetch, waitReady } from '../service-support.js';
 import type { ServiceInstance, ServiceModule, StartOptions } from '../types.js';
 
 function binary(): string {
@@ -47,37 +47,39 @@ export const prometheus: ServiceModule<'prometheus'> = {
 
   async start(options: StartOptions = {}) {
     const dir = makeInstanceDir('prometheus', options.baseDir);
-    const port = await freePort();
-    const targetsDir = join(dir, 'targets');
-    mkdirSync(targetsDir);
-    mkdirSync(join(dir, 'data'));
-    const configFile = join(dir, 'prometheus.yml');
-    writeFileSync(configFile, config(port, targetsDir));
-    const logFile = join(dir, 'prometheus.log');
-    const spawned = spawnServer({
-      command: binary(),
-      args: [
-        `--config.file=${configFile}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        '--log.level=warn',
-      ],
-      env: { ...process.env },
-      cwd: dir,
-      logFile,
+    return inInstanceDir(dir, async () => {
+      const port = await freePort();
+      const targetsDir = join(dir, 'targets');
+      mkdirSync(targetsDir);
+      mkdirSync(join(dir, 'data'));
+      const configFile = join(dir, 'prometheus.yml');
+      writeFileSync(configFile, config(port, targetsDir));
+      const logFile = join(dir, 'prometheus.log');
+      const spawned = spawnServer({
+        command: binary(),
+        args: [
+          `--config.file=${configFile}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          `--storage.tsdb.path=${join(dir, 'data')}`,
+          '--log.level=warn',
+        ],
+        env: { ...process.env },
+        cwd: dir,
+        logFile,
+      });
+      const url = `http://127.0.0.1:${port}`;
+      return {
+        name: 'prometheus',
+        pid: spawned.pid,
+        startTicks: spawned.startTicks,
+        stopSignal: 'SIGTERM',
+        ports: [port],
+        dir,
+        logFile,
+        url,
+        settings: { url, targetsDir },
+      };
     });
-    const url = `http://127.0.0.1:${port}`;
-    return {
-      name: 'prometheus',
-      pid: spawned.pid,
-      startTicks: spawned.startTicks,
-      stopSignal: 'SIGTERM',
-      ports: [port],
-      dir,
-      logFile,
-      url,
-      settings: { url, targetsDir },
-    };
   },
 
   probe,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT, SERVICES_DIR } from '../paths.js';
 import { freePort } from '../ports.js';
 import { spawnServer } from '../process-group.js';
-import { makeInstanceDir, stopInstance, tryFetch, waitReady } from '../service-support.js';
+import { inInstanceDir, makeInstanceDir, stopInstance, tryFetch, waitReady } from '../service-support.js';
 import type { ServiceInstance, ServiceModule, StartOptions } from '../types.js';
 
 async function probe(instance: ServiceInstance<'registry'>): Promise<boolean> {
@@ -22,28 +22,30 @@ export const registry: ServiceModule<'registry'> = {
 
   async start(options: StartOptions = {}) {
     const dir = makeInstanceDir('registry', options.baseDir);
-    const port = await freePort();
-    const logFile = join(dir, 'registry.log');
-    const spawned = spawnServer({
-      command: process.execPath,
-      args: ['--import', 'tsx', join(SERVICES_DIR, 'registry', 'main.ts'), '--port', String(port)],
-      env: { ...process.env },
-      // `--import tsx` resolves from the working directory: the project's node_modules.
-      cwd: PROJECT_ROOT,
-      logFile,
+    return inInstanceDir(dir, async () => {
+      const port = await freePort();
+      const logFile = join(dir, 'registry.log');
+      const spawned = spawnServer({
+        command: process.execPath,
+        args: ['--import', 'tsx', join(SERVICES_DIR, 'registry', 'main.ts'), '--port', String(port)],
+        env: { ...process.env },
+        // `--import tsx` resolves from the working directory: the project's node_modules.
+        cwd: PROJECT_ROOT,
+        logFile,
+      });
+      const url = `http://127.0.0.1:${port}`;
+      return {
+        name: 'registry',
+        pid: spawned.pid,
+        startTicks: spawned.startTicks,
+        stopSignal: 'SIGTERM',
+        ports: [port],
+        dir,
+        logFile,
+        url,
+        settings: { url },
+      };
     });
-    const url = `http://127.0.0.1:${port}`;
-    return {
-      name: 'registry',
-      pid: spawned.pid,
-      startTicks: spawned.startTicks,
-      stopSignal: 'SIGTERM',
-      ports: [port],
-      dir,
-      logFile,
-      url,
-      settings: { url },
-    };
   },
 
   probe,

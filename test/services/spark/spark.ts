@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { cacheDir, SERVICES_DIR } from '../paths.js';
 import { freePort } from '../ports.js';
 import { spawnServer } from '../process-group.js';
-import { firstExisting, installAtomically, makeInstanceDir, run, stopInstance, waitReady } from '../service-support.js';
+import { firstExisting, installAtomically, inInstanceDir, makeInstanceDir, run, stopInstance, waitReady } from '../service-support.js';
 import type { ServiceInstance, ServiceModule, StartOptions } from '../types.js';
 import { SparkSqlClient } from './spark-sql-client.js';
 
@@ -77,40 +77,42 @@ export const spark: ServiceModule<'spark'> = {
   async start(options: StartOptions = {}) {
     if (!existsSync(venvDir()) || !existsSync(jarsDir())) throw new Error('spark is not installed: run `npm run services -- install spark`');
     const dir = makeInstanceDir('spark', options.baseDir);
-    const port = await freePort();
-    const warehouseDir = join(dir, 'warehouse');
-    const jars = readdirSync(jarsDir())
-      .filter((name) => name.endsWith('.jar'))
-      .map((name) => join(jarsDir(), name));
-    const logFile = join(dir, 'spark.log');
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      JAVA_HOME: javaHome(),
-      TZ: 'UTC',
-      PYSPARK_PYTHON: join(venvDir(), 'bin', 'python'),
-      SPARK_LOCAL_IP: '127.0.0.1',
-      HOME: dir,
-    };
-    delete env['SPARK_HOME'];
-    delete env['PYTHONPATH'];
-    const spawned = spawnServer({
-      command: join(venvDir(), 'bin', 'python'),
-      args: [join(SOURCE_DIR, 'worker.py'), '--port', String(port), '--warehouse', warehouseDir, '--jars', jars.join(',')],
-      env,
-      cwd: dir,
-      logFile,
+    return inInstanceDir(dir, async () => {
+      const port = await freePort();
+      const warehouseDir = join(dir, 'warehouse');
+      const jars = readdirSync(jarsDir())
+        .filter((name) => name.endsWith('.jar'))
+        .map((name) => join(jarsDir(), name));
+      const logFile = join(dir, 'spark.log');
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        JAVA_HOME: javaHome(),
+        TZ: 'UTC',
+        PYSPARK_PYTHON: join(venvDir(), 'bin', 'python'),
+        SPARK_LOCAL_IP: '127.0.0.1',
+        HOME: dir,
+      };
+      delete env['SPARK_HOME'];
+      delete env['PYTHONPATH'];
+      const spawned = spawnServer({
+        command: join(venvDir(), 'bin', 'python'),
+        args: [join(SOURCE_DIR, 'worker.py'), '--port', String(port), '--warehouse', warehouseDir, '--jars', jars.join(',')],
+        env,
+        cwd: dir,
+        logFile,
+      });
+      return {
+        name: 'spark',
+        pid: spawned.pid,
+        startTicks: spawned.startTicks,
+        stopSignal: 'SIGTERM',
+        ports: [port],
+        dir,
+        logFile,
+        url: `spark-sql://127.0.0.1:${port}`,
+        settings: { host: '127.0.0.1', port, warehouseDir },
+      };
     });
-    return {
-      name: 'spark',
-      pid: spawned.pid,
-      startTicks: spawned.startTicks,
-      stopSignal: 'SIGTERM',
-      ports: [port],
-      dir,
-      logFile,
-      url: `spark-sql://127.0.0.1:${port}`,
-      settings: { host: '127.0.0.1', port, warehouseDir },
-    };
   },
 
   probe,

@@ -1,0 +1,11 @@
+/** `YYYY-MM` of a UTC instant (the `month` column). */
+export function monthLabel(epochMs: number): string {
+  const date = new Date(epochMs);
+  return `${String(date.getUTCFullYear()).padStart(4, '0')}-${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+/** `YYYY-Qn` of a UTC instant (the `quarter` column). */
+export function quarterLabel(epochMs: number): string {
+  const date = new Date(epochMs);
+  return `${String(date.getUTCFullYear()).padStart(4, '0')}-Q${Math.floor(date.getUTCMonth() / 3) + 1}`;
+}
