@@ -18,7 +18,13 @@ export type EngineEvent =
   | { readonly type: 'window_state'; readonly topology: string; readonly operator: string; readonly openWindows: number; readonly keys: number }
   | { readonly type: 'in_flight'; readonly topology: string; readonly records: number; readonly paused: boolean }
   | { readonly type: 'replay_progress'; readonly topology: string; readonly source: string; readonly rows: number; readonly totalBytes?: number; readonly bytesRead?: number; readonly speed: number | 'max' }
-  | { readonly type: 'lifecycle'; readonly topology: string; readonly state: 'starting' | 'ready' | 'draining' | 'stopped' | 'failed'; readonly reason?: string };
+  | { readonly type: 'lifecycle'; readonly topology: string; readonly state: 'starting' | 'ready' | 'draining' | 'stopped' | 'failed'; readonly reason?: string }
+  /**
+   * Consumer lag of one partition of a log source (Kafka), emitted by the source after each commit and
+   * periodically: `endOffset` is the partition's log end offset (the next offset to be written) and
+   * `committedOffset` the group's committed offset (the next offset to read), so lag = end − committed.
+   */
+  | { readonly type: 'consumer_lag'; readonly topology: string; readonly source: string; readonly partition: string; readonly endOffset: number; readonly committedOffset: number };
 
 /** Receives engine events; must be cheap and must not throw. */
 export type EngineEventListener = (event: EngineEvent) => void;

@@ -72,7 +72,8 @@ const FIRST_LINES = 8;
  * dead letter or an error names `file:line`. Records come in batches of about `batchSize`; the
  * batch holding a file's last record lists its partition in `endOfPartitions`. Reading is pulled
  * batch by batch: `pause()` stops the disk reads and emissions before the next batch, `resume()`
- * restarts them. `commit()` keeps the highest durable offset per file (and writes the checkpoint
+ * restarts them (in event-time order every input is read and sorted before the first batch, so
+ * there a pause holds back emission only). `commit()` keeps the highest durable offset per file (and writes the checkpoint
  * file when configured); `open()` skips records at or below the offsets in `ctx.resumeFrom` and the
  * checkpoint. Emits a `replay_progress` event after every batch. `close()` stops reading: the
  * observable then completes without the remaining files' `endOfPartitions`.

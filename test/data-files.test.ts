@@ -16,6 +16,7 @@ import {
   openRecordReader,
   readFirstLines,
 } from '../replay/index.js';
+import { CsvParser } from '../replay/formats/csv/csv-parser.js';
 import { duckdbRows } from './harness/duckdb-query.js';
 
 // Every real CSV in ../shared/data goes through the replay CSV reader: row counts must match the
@@ -94,6 +95,23 @@ describe('real data files', () => {
       if (records.length !== expected) problems.push(`${file}: read ${records.length} rows, expected ${expected}`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it('gives the same rows on the fast path and the general path for every file', async () => {
+    requireData();
+    for (const file of allCsvFiles()) {
+      const bytes = readFileSync(join(dataDir, file));
+      const read = readOptionsFor(basename(file));
+      const results = [true, false].map((fastPath) => {
+        const letters: DeadLetter[] = [];
+        const parser = new CsvParser({ name: basename(file), read, deadLetter: (l) => letters.push(l), fastPath });
+        const records: StreamRecord<Row>[] = [];
+        const start = bytes[0] === 0xef && read.encoding === undefined ? 3 : 0;
+        parser.parse(bytes, start, bytes.length, true, records, Number.MAX_SAFE_INTEGER);
+        return { records, letters };
+      });
+      expect(results[0], file).toEqual(results[1]);
+    }
   });
 
   it('drops the UTF-8 BOM from WorldBank.csv, reads its quoted headers and 1.81E+11-style numbers as numbers', async () => {

@@ -93,3 +93,20 @@ describe('DeadLetterFileSink', () => {
     );
   });
 });
+
+describe('DeadLetterFileSink on resume', () => {
+  it('does not write a letter twice when a resumed run re-reads its record', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cp-dlq-'));
+    const path = join(dir, 'dead_letter.csv');
+    const letter = { position: pos(7), reason: 'parse_error', detail: 'bad, "quoted"\nvalue', field: 'price' } as const;
+    const first = new DeadLetterFileSink(path, { append: false, fsync: false });
+    await first.write([letter]);
+    await first.close();
+    const resumed = new DeadLetterFileSink(path, { append: true, fsync: false });
+    await resumed.write([letter, { ...letter, position: pos(8) }]);
+    await resumed.close();
+    const text = await readFile(path, 'utf8');
+    expect(text.match(/^ticks\.csv,7,/gm)).toHaveLength(1);
+    expect(text.match(/^ticks\.csv,8,/gm)).toHaveLength(1);
+  });
+});

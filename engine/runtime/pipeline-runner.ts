@@ -167,7 +167,7 @@ export class PipelineRunner {
 
   private pump(input: string, source: Source<Row>, subject: Subject<StreamBatch<Row>>, resumeFrom: readonly SourcePosition[]): Promise<void> {
     return new Promise<void>((resolve) => {
-      const subscription = source.open(this.sourceContext(resumeFrom)).subscribe({
+      const subscription = source.open(this.sourceContext(resumeFrom, true)).subscribe({
         next: (batch) => {
           if (this.stopping) return;
           const started = this.clock.now();
@@ -250,6 +250,8 @@ export class PipelineRunner {
     if (job.outputs.length > 0) {
       for (const sink of this.options.sinks) {
         const started = this.clock.now();
+        const rejectedBefore = sinkRejects.length;
+        let written = true;
         const ctx = { topology: topology.name, positions, deadLetter: (letter: DeadLetter) => sinkRejects.push(letter) };
         try {
           await withRetry(() => sink.write(job.outputs, ctx), this.options.retryPolicy ?? defaultRetryPolicy, this.clock, (error, attempt) =>
@@ -259,11 +261,13 @@ export class PipelineRunner {
         } catch (error) {
           this.events.emit({ type: 'sink_write', topology: topology.name, sink: sink.name, records: job.outputs.length, seconds: (this.clock.now() - started) / 1000, ok: false });
           if ((this.options.onSinkFailure ?? 'stop') === 'stop') throw error;
+          written = false;
           for (const record of job.outputs) {
             sinkRejects.push({ position: record.position, reason: 'sink_rejected', detail: `${sink.name}: ${error instanceof Error ? error.message : String(error)}` });
           }
         }
         for (const record of job.outputs) this.countOut(sink.name, record.value.table);
+        if (written) this.emitRecordsOut(sink.name, job.outputs, sinkRejects.slice(rejectedBefore));
       }
     }
     const letters = sinkRejects.length > 0 ? [...job.deadLetters, ...sinkRejects] : job.deadLetters;
@@ -321,6 +325,26 @@ export class PipelineRunner {
     void sink;
   }
 
+  /** `records_out` per table: what the sink made durable, less the records it rejected into the dead letters. */
+  private emitRecordsOut(sink: string, outputs: readonly StreamRecord<TableRow>[], rejected: readonly DeadLetter[]): void {
+    const perTable = new Map<string, number>();
+    const tablesAt = new Map<string, string[]>();
+    for (const record of outputs) {
+      const table = record.value.table;
+      perTable.set(table, (perTable.get(table) ?? 0) + 1);
+      if (rejected.length === 0) continue;
+      const at = `${partitionId(record.position)}\u0000${record.position.offset}`;
+      tablesAt.set(at, [...(tablesAt.get(at) ?? []), table]);
+    }
+    for (const letter of rejected) {
+      const table = tablesAt.get(`${partitionId(letter.position)}\u0000${letter.position.offset}`)?.shift();
+      if (table !== undefined) perTable.set(table, (perTable.get(table) ?? 0) - 1);
+    }
+    for (const [table, count] of perTable) {
+      if (count > 0) this.events.emit({ type: 'records_out', topology: this.options.topology.name, sink, table, count });
+    }
+  }
+
   private countDeadLetter(letter: DeadLetter): void {
     this.deadLettered++;
     this.events.emit({ type: 'dead_letter', topology: this.options.topology.name, source: letter.position.source, reason: letter.reason, count: 1 });
@@ -363,13 +387,21 @@ export class PipelineRunner {
     };
   }
 
-  private sourceContext(resumeFrom: readonly SourcePosition[]): SourceContext {
+  /**
+   * `streamInput`: a record a stream source reads but cannot decode still came in, so it counts as a
+   * record in (records in = out + dead-lettered + late + filtered holds for bad input too).
+   */
+  private sourceContext(resumeFrom: readonly SourcePosition[], streamInput: boolean): SourceContext {
     return {
       topology: this.options.topology.name,
       clock: this.clock,
       events: this.events,
       resumeFrom,
       deadLetter: (letter) => {
+        if (streamInput) {
+          this.recordsIn++;
+          this.events.emit({ type: 'records_in', topology: this.options.topology.name, source: letter.position.source, partition: letter.position.partition, count: 1 });
+        }
         this.countDeadLetter(letter);
         this.pendingDeadLetters.push(letter);
       },
@@ -381,7 +413,7 @@ export class PipelineRunner {
     const rows: StreamRecord<Row>[] = [];
     void resumeFrom; // tables are always read whole: they are state, not progress
     await new Promise<void>((resolve, reject) => {
-      source.open(this.sourceContext([])).subscribe({
+      source.open(this.sourceContext([], false)).subscribe({
         next: (batch) => {
           for (const record of batch.records) rows.push(record);
         },

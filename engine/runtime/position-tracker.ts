@@ -88,6 +88,8 @@ export class PositionTracker {
       let offset = ackedThrough;
       const held = holds.get(id);
       if (held !== undefined && held - 1 < offset) offset = held - 1;
+      // A hold of -Infinity pins the partition: state built from its whole history (no snapshots yet).
+      if (!Number.isFinite(offset)) continue;
       if (progress.lastCommitted !== undefined && offset <= progress.lastCommitted) continue;
       result.push({ source: progress.source, partition: progress.partition, offset });
     }

@@ -49,7 +49,7 @@ export async function generateCrm(options: CrmOptions): Promise<string[]> {
   const managers = Array.from({ length: 6 }, (_, i) => `${FIRST[(i * 5) % FIRST.length]} ${LAST[(i * 7 + 3) % LAST.length]}`);
   for (let i = 0; i < 35; i++) {
     const manager = i % 6;
-    agents.push([`${FIRST[i % FIRST.length]} ${LAST[(i * 11 + 1) % LAST.length]}${i >= FIRST.length ? ` ${String.fromCharCode(65 + i)}.` : ''}`, managers[manager]!, OFFICES[manager % 3]!]);
+    agents.push([`${FIRST[i % FIRST.length]} ${LAST[(i * 11 + 1) % LAST.length]}${i >= FIRST.length ? ` ${String.fromCharCode(65 + i - FIRST.length)}.` : ''}`, managers[manager]!, OFFICES[manager % 3]!]);
   }
   await writeCsv(paths[0]!, ['sales_agent', 'manager', 'regional_office'], agents);
   await writeCsv(paths[1]!, ['product', 'series', 'sales_price'], PRODUCTS.map(([name, series, price]) => [name, series, price]));
@@ -78,7 +78,8 @@ export async function generateCrm(options: CrmOptions): Promise<string[]> {
     ids.add(id);
     const [product, , price] = PRODUCTS[pickWeighted(rng, PRODUCT_WEIGHTS)]!;
     const stage = rng.pick(['Won', 'Won', 'Won', 'Won', 'Won', 'Lost', 'Lost', 'Lost', 'Engaging', 'Engaging', 'Prospecting']);
-    const engage = start + DAY_MS * rng.int(0, 400);
+    // The real file is sorted by engage date: close events trail their engagement by up to 138 days.
+    const engage = start + DAY_MS * Math.floor((n * 400) / options.rows);
     const close = engage + DAY_MS * rng.int(1, 138);
     const account = stage === 'Won' || stage === 'Lost' || rng.chance(0.2) ? rng.pick(accounts) : null;
     pipeline.row([

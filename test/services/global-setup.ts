@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 import type { TestProject } from 'vitest/node';
@@ -28,12 +28,18 @@ function log(message: string): void {
 
 /** Stops the servers of earlier runs whose runner and watchdog both died (e.g. `kill -9` of everything). */
 async function sweepAbandonedRuns(): Promise<void> {
-  let files: string[];
+  let entries: string[];
   try {
-    files = readdirSync(runsDir()).filter((name) => name.endsWith('.json'));
+    entries = readdirSync(runsDir());
   } catch {
     return;
   }
+  for (const name of entries.filter((entry) => entry.endsWith('.watchdog.log'))) {
+    // A watchdog's report of a killed run: kept a day for whoever investigates, then dropped.
+    const file = join(runsDir(), name);
+    if (Date.now() - statSync(file).mtimeMs > 24 * 3600_000) rmSync(file, { force: true });
+  }
+  const files = entries.filter((entry) => entry.endsWith('.json'));
   for (const name of files) {
     const file = join(runsDir(), name);
     const state = readState(file);
@@ -109,13 +115,16 @@ async function ensureServices(project: TestProject, names: readonly ServiceName[
   project.provide('cloudpulseServices', provided);
 }
 
+/**
+ * The test files of this run. Vitest records them (`state.collectPaths`) right before it calls the global
+ * setup; `getFilepaths()` would still be empty here (it lists collected files).
+ */
 function selectedFiles(project: TestProject): string[] {
-  return project.vitest.state.getFilepaths();
+  return project.vitest.state.getPaths();
 }
 
 export async function setup(project: TestProject): Promise<void> {
-  let files = selectedFiles(project);
-  if (files.length === 0) files = (await project.globTestFiles()).testFiles;
+  const files = selectedFiles(project);
   const names = servicesForFiles(files);
   if (names.length > 0) {
     const declaring = files.filter((file) => servicesForFiles([file]).length > 0).map((file) => relative(PROJECT_ROOT, file));

@@ -60,6 +60,12 @@ describe('schema-registry stand-in REST API', () => {
     expect(await call('GET', '/config')).toEqual({ status: 200, json: { compatibilityLevel: 'BACKWARD' } });
   });
 
+  it('rejects an Avro schema that does not parse, naming the problem', async () => {
+    const broken = JSON.stringify({ type: 'record', name: 'Broken', fields: [{ name: 'x', type: 'nope' }] });
+    const answer = await call('POST', '/subjects/b-value/versions', { schema: broken });
+    expect(answer).toEqual({ status: 422, json: { error_code: 42201, message: expect.stringContaining('nope') } });
+  });
+
   it('keeps JSON and PROTOBUF schema types and validates JSON syntax', async () => {
     const json = await call('POST', '/subjects/j-value/versions', { schemaType: 'JSON', schema: '{"type":"object"}' });
     expect(json.status).toBe(200);

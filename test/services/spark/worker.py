@@ -103,7 +103,7 @@ class Worker:
                 "truncated": truncated,
             }
         except Exception as error:  # noqa: BLE001  (every failure goes back to the caller)
-            message = getattr(error, "desc", None) or str(error)
+            message = (getattr(error, "desc", None) or str(error)).strip()
             return {"id": request_id, "ok": False, "error": message, "errorClass": type(error).__name__}
 
 

@@ -1,0 +1,403 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Logger } from 'pino';
+import {
+  PermanentError,
+  rowKey,
+  type Cell,
+  type DeadLetter,
+  type SinkOpenContext,
+  type SourcePosition,
+  type StreamRecord,
+  type TableRow,
+  type TableSpec,
+  type TransactionalSink,
+  type WriteContext,
+} from '../../engine/index.js';
+import { classifyPostgresError, describeError, postgresErrorKind } from './classify-error.js';
+import { SQL_TYPES } from './column-types.js';
+import { describeConnection, postgresSinkConfigSchema, resolveConnection, type PostgresConnection, type PostgresSinkConfig, type PostgresSinkConfigInput } from './config.js';
+import { copyEncoder, type CopyEncoder } from './copy-text.js';
+import { ensurePositionsTable, readPositions, storePositions } from './positions-table.js';
+import { checkIdentifier, qualifiedName, quoteIdentifier } from './quote-identifier.js';
+import { checkTableSpec, ensureTable } from './table-schema.js';
+import { checkGeneration, claimGeneration, ensureWritersTable } from './writer-fence.js';
+
+/** Options of {@link PostgresSink} besides its validated config. */
+export interface PostgresSinkOptions {
+  readonly logger?: Pick<Logger, 'info' | 'warn'>;
+  /** Where `PG*` variables are read from (default `process.env`). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+type Row = Readonly<Record<string, Cell>>;
+
+/** Everything the sink prepares per output table at open (SQL text is fixed; values only travel as data). */
+interface PreparedTable {
+  readonly spec: TableSpec;
+  readonly columns: readonly string[];
+  readonly encoders: readonly CopyEncoder[];
+  readonly keyEncoders: readonly CopyEncoder[];
+  readonly createStages: readonly string[];
+  readonly truncateStage: string;
+  readonly truncateDeleteStage: string;
+  readonly copyUpserts: string;
+  readonly upsert: string;
+  readonly copyDeletes: string;
+  readonly delete: string;
+}
+
+/** One table's share of a write: the final record per key (last wins), deletes and upserts apart. */
+interface TablePlan {
+  readonly table: PreparedTable;
+  readonly upserts: StreamRecord<TableRow>[];
+  readonly deletes: StreamRecord<TableRow>[];
+}
+
+// Some arbitrary constant: serializes the sink's DDL across concurrently starting pipelines.
+const DDL_LOCK = 0x436c_6f75_6450;
+const COPY_CHUNK_CHARS = 256 * 1024;
+
+/**
+ * Writes output tables to PostgreSQL with an exactly-once effect. Each `write` is one transaction:
+ * the fence check, the rows (COPY into a temporary table, then `INSERT … ON CONFLICT (key) DO
+ * UPDATE`; deletes by key), and the source positions in `cloudpulse_positions`. Either all of it
+ * commits or none, so `storedPositions` always matches the data and a restart resumes right after it.
+ *
+ * A row the server rejects for its value (SQLSTATE classes 22 and 23) is isolated by bisecting the
+ * batch under savepoints and dead-lettered with the server's reason; the rest of the batch commits.
+ * Other failures are classified (`TransientError` for lost connections, deadlocks, serialization
+ * failures, too many connections; `PermanentError` otherwise) and left to the runtime's retry policy:
+ * the sink never loops. A lost connection is replaced on the next attempt.
+ *
+ * `open` creates missing tables, adds new columns as nullable, fails on an incompatible table, and
+ * claims a new writer generation: an older writer of the same pipeline is fenced (its next write fails
+ * permanently without committing).
+ */
+export class PostgresSink implements TransactionalSink {
+  readonly name = 'postgres';
+  private readonly config: PostgresSinkConfig;
+  private readonly connection: PostgresConnection;
+  private readonly logger: Pick<Logger, 'info' | 'warn'> | undefined;
+  private readonly tables = new Map<string, PreparedTable>();
+  private client: pg.Client | undefined;
+  private pipelineName = '';
+  private generation = 0;
+  private opened = false;
+
+  constructor(config: PostgresSinkConfigInput | PostgresSinkConfig, options: PostgresSinkOptions = {}) {
+    this.config = postgresSinkConfigSchema.parse(config);
+    this.connection = resolveConnection(this.config, options.env);
+    this.logger = options.logger;
+    checkIdentifier(this.config.schema, 'schema');
+  }
+
+  /** Where this sink writes, without the password. */
+  get target(): string {
+    return `${describeConnection(this.connection)} schema ${this.config.schema}`;
+  }
+
+  /** The writer generation claimed at open (0 before). */
+  get writerGeneration(): number {
+    return this.generation;
+  }
+
+  async open(ctx: SinkOpenContext): Promise<void> {
+    this.pipelineName = this.config.pipeline ?? ctx.topology;
+    this.tables.clear();
+    for (const spec of ctx.tables) {
+      checkTableSpec(spec);
+      this.tables.set(spec.name, prepareTable(this.config.schema, spec, this.tables.size));
+    }
+    const client = await this.connect(false);
+    const { schema } = this.config;
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK]);
+      const hasSchema = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (hasSchema.rowCount === 0) await client.query(`CREATE SCHEMA ${quoteIdentifier(schema, 'schema')}`);
+      await ensurePositionsTable(client, schema);
+      await ensureWritersTable(client, schema);
+      for (const { spec } of this.tables.values()) {
+        const change = await ensureTable(client, schema, spec);
+        if (change.created) this.logger?.info({ table: `${schema}.${spec.name}` }, 'postgres sink: created table');
+        if (change.addedColumns.length > 0) this.logger?.info({ table: `${schema}.${spec.name}`, columns: change.addedColumns }, 'postgres sink: added nullable columns');
+      }
+      this.generation = await claimGeneration(client, schema, this.pipelineName);
+      await client.query('COMMIT');
+      await this.createStages(client);
+    } catch (error) {
+      await this.abandon(client, error);
+      throw classifyPostgresError(error, `preparing ${this.target}`, this.secrets());
+    }
+    this.opened = true;
+    this.logger?.info({ target: this.target, pipeline: this.pipelineName, generation: this.generation, tables: [...this.tables.keys()] }, 'postgres sink: ready');
+  }
+
+  async storedPositions(source: string): Promise<readonly SourcePosition[]> {
+    this.requireOpen();
+    const client = await this.connect(true);
+    try {
+      return await readPositions(client, this.config.schema, this.pipelineName, source);
+    } catch (error) {
+      await this.abandon(client, error);
+      throw classifyPostgresError(error, `reading stored positions of ${source}`, this.secrets());
+    }
+  }
+
+  async write(batch: readonly StreamRecord<TableRow>[], ctx: WriteContext): Promise<void> {
+    this.requireOpen();
+    const plans = this.plan(batch);
+    const client = await this.connect(true);
+    // Dead letters of an attempt count only once it commits: a retried attempt must not report them twice.
+    const letters: DeadLetter[] = [];
+    try {
+      await this.begin(client);
+      try {
+        for (const plan of plans) await this.apply(client, plan, false);
+      } catch (error) {
+        if (!isIsolatable(error)) throw error;
+        await client.query('ROLLBACK');
+        await this.begin(client);
+        await this.applyIsolating(client, batch, letters);
+      }
+      await storePositions(client, this.config.schema, this.pipelineName, ctx.positions);
+      await client.query('COMMIT');
+    } catch (error) {
+      await this.abandon(client, error);
+      throw classifyPostgresError(error, `writing ${batch.length} rows to ${this.target}`, this.secrets());
+    }
+    for (const letter of letters) ctx.deadLetter(letter);
+  }
+
+  /** Every write commits its own transaction: nothing is pending here. */
+  async flush(_endOfInput: boolean): Promise<void> {}
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.opened = false;
+    await client?.end().catch(() => undefined);
+  }
+
+  private requireOpen(): void {
+    if (!this.opened) throw new PermanentError('postgres sink used before open() or after close()', { code: 'postgres_not_open' });
+  }
+
+  private async begin(client: pg.Client): Promise<void> {
+    await client.query('BEGIN');
+    await checkGeneration(client, this.config.schema, this.pipelineName, this.generation);
+  }
+
+  /** Groups a batch by table and keeps the last record per key, in first-seen key order. */
+  private plan(batch: readonly StreamRecord<TableRow>[]): TablePlan[] {
+    const byTable = new Map<string, Map<string, StreamRecord<TableRow>>>();
+    for (const record of batch) {
+      const table = this.tableOf(record);
+      let keys = byTable.get(table.spec.name);
+      if (keys === undefined) byTable.set(table.spec.name, (keys = new Map()));
+      keys.set(rowKey(table.spec, record.value.row), record);
+    }
+    const plans: TablePlan[] = [];
+    for (const [name, keys] of byTable) {
+      const plan: TablePlan = { table: this.tables.get(name)!, upserts: [], deletes: [] };
+      for (const record of keys.values()) (record.op === 'delete' ? plan.deletes : plan.upserts).push(record);
+      plans.push(plan);
+    }
+    return plans;
+  }
+
+  private tableOf(record: StreamRecord<TableRow>): PreparedTable {
+    const table = this.tables.get(record.value.table);
+    if (table === undefined) {
+      throw new PermanentError(`postgres sink: row for table ${JSON.stringify(record.value.table)}, which the topology does not declare`, { code: 'postgres_undeclared_table' });
+    }
+    return table;
+  }
+
+  private async apply(client: pg.Client, plan: TablePlan, reuseStages: boolean): Promise<void> {
+    const { table } = plan;
+    if (plan.deletes.length > 0) {
+      if (reuseStages) await client.query(table.truncateDeleteStage);
+      await copyRows(client, table.copyDeletes, plan.deletes, table.spec.key, table.keyEncoders);
+      await client.query(table.delete);
+    }
+    if (plan.upserts.length > 0) {
+      if (reuseStages) await client.query(table.truncateStage);
+      await copyRows(client, table.copyUpserts, plan.upserts, table.columns, table.encoders);
+      await client.query(table.upsert);
+    }
+  }
+
+  /**
+   * The batch again, in order, as runs of records with distinct keys (so applying a run at once equals
+   * applying its records one by one); each run is bisected under savepoints until every rejected
+   * record stands alone and is dead-lettered.
+   */
+  private async applyIsolating(client: pg.Client, batch: readonly StreamRecord<TableRow>[], letters: DeadLetter[]): Promise<void> {
+    let run: StreamRecord<TableRow>[] = [];
+    const keys = new Set<string>();
+    for (const record of batch) {
+      const table = this.tableOf(record);
+      const id = `${table.spec.name}\u0002${rowKey(table.spec, record.value.row)}`;
+      if (keys.has(id)) {
+        await this.bisect(client, run, letters);
+        run = [];
+        keys.clear();
+      }
+      run.push(record);
+      keys.add(id);
+    }
+    if (run.length > 0) await this.bisect(client, run, letters);
+  }
+
+  private async bisect(client: pg.Client, records: readonly StreamRecord<TableRow>[], letters: DeadLetter[]): Promise<void> {
+    await client.query('SAVEPOINT cloudpulse_rows');
+    try {
+      for (const plan of this.plan(records)) await this.apply(client, plan, true);
+      await client.query('RELEASE SAVEPOINT cloudpulse_rows');
+      return;
+    } catch (error) {
+      if (!isIsolatable(error)) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT cloudpulse_rows');
+      await client.query('RELEASE SAVEPOINT cloudpulse_rows');
+      if (records.length === 1) {
+        letters.push(rejectedLetter(records[0]!, error));
+        return;
+      }
+    }
+    const middle = records.length >> 1;
+    await this.bisect(client, records.slice(0, middle), letters);
+    await this.bisect(client, records.slice(middle), letters);
+  }
+
+  /** The open connection, or a new one (with its temporary staging tables) after a loss. */
+  private async connect(withStages: boolean): Promise<pg.Client> {
+    if (this.client !== undefined) return this.client;
+    const { host, port, user, password, database } = this.connection;
+    const client = new pg.Client({
+      host,
+      port,
+      user,
+      database,
+      ...(password === undefined ? {} : { password }),
+      application_name: `${this.config.applicationName}:${this.pipelineName}`.slice(0, 63),
+      connectionTimeoutMillis: this.config.connectTimeoutMs,
+      keepAlive: true,
+    });
+    const lost = (): void => {
+      if (this.client === client) this.client = undefined;
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    try {
+      await client.connect();
+      if (withStages) await this.createStages(client);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw classifyPostgresError(error, `connecting to ${describeConnection(this.connection)}`, this.secrets());
+    }
+    this.client = client;
+    return client;
+  }
+
+  private async createStages(client: pg.Client): Promise<void> {
+    for (const table of this.tables.values()) for (const sql of table.createStages) await client.query(sql);
+  }
+
+  /** After a failure: roll back, or forget the connection when it is lost or cannot roll back. */
+  private async abandon(client: pg.Client, error: unknown): Promise<void> {
+    if (!postgresErrorKind(error).connectionLost) {
+      try {
+        await client.query('ROLLBACK');
+        return;
+      } catch {
+        // fall through: a connection that cannot roll back is not reused
+      }
+    }
+    if (this.client === client) this.client = undefined;
+    await client.end().catch(() => undefined);
+  }
+
+  private secrets(): string[] {
+    return this.connection.password === undefined ? [] : [this.connection.password];
+  }
+}
+
+/** A rejected value (class 22/23), or two rows of one key that only the server sees as equal (21000). */
+function isIsolatable(error: unknown): boolean {
+  const kind = postgresErrorKind(error);
+  return kind.rowLevel || kind.code === '21000';
+}
+
+function rejectedLetter(record: StreamRecord<TableRow>, error: unknown): DeadLetter {
+  const field = errorField(error);
+  return {
+    position: record.position,
+    reason: 'sink_rejected',
+    detail: `postgres rejected a row of ${JSON.stringify(record.value.table)}: ${describeError(error)}`,
+    ...(field === undefined ? {} : { field }),
+    raw: JSON.stringify(record.value.row),
+  };
+}
+
+function errorField(error: unknown): string | undefined {
+  const fields = error as { column?: unknown; where?: unknown };
+  if (typeof fields.column === 'string' && fields.column !== '') return fields.column;
+  // COPY names the column in its context line: `COPY cloudpulse_stage_0, line 1, column price: "abc"`.
+  const match = typeof fields.where === 'string' ? /, column (.+?)(?:: "|$)/.exec(fields.where) : null;
+  return match?.[1];
+}
+
+function prepareTable(schema: string, spec: TableSpec, index: number): PreparedTable {
+  const stage = `pg_temp.cloudpulse_stage_${index}`;
+  const deleteStage = `pg_temp.cloudpulse_delete_${index}`;
+  const target = qualifiedName(schema, spec.name);
+  const quote = (name: string): string => quoteIdentifier(name);
+  const columns = spec.columns.map((c) => c.name);
+  const typeOf = new Map(spec.columns.map((c) => [c.name, c.type]));
+  const columnList = columns.map(quote).join(', ');
+  const keyList = spec.key.map(quote).join(', ');
+  const nonKey = columns.filter((c) => !spec.key.includes(c));
+  const onConflict = nonKey.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${nonKey.map((c) => `${quote(c)} = EXCLUDED.${quote(c)}`).join(', ')}`;
+  const stageColumns = (names: readonly string[]): string => names.map((c) => `${quote(c)} ${SQL_TYPES[typeOf.get(c)!]}`).join(', ');
+  return {
+    spec,
+    columns,
+    encoders: spec.columns.map((c) => copyEncoder(c.type)),
+    keyEncoders: spec.key.map((k) => copyEncoder(typeOf.get(k)!)),
+    createStages: [
+      // Temporary: no WAL, private to the connection, emptied at every commit.
+      `CREATE TEMPORARY TABLE IF NOT EXISTS ${stage} (${stageColumns(columns)}) ON COMMIT DELETE ROWS`,
+      `CREATE TEMPORARY TABLE IF NOT EXISTS ${deleteStage} (${stageColumns(spec.key)}) ON COMMIT DELETE ROWS`,
+    ],
+    truncateStage: `TRUNCATE ${stage}`,
+    truncateDeleteStage: `TRUNCATE ${deleteStage}`,
+    copyUpserts: `COPY ${stage} (${columnList}) FROM STDIN`,
+    upsert: `INSERT INTO ${target} (${columnList}) SELECT ${columnList} FROM ${stage} ON CONFLICT (${keyList}) ${onConflict}`,
+    copyDeletes: `COPY ${deleteStage} (${keyList}) FROM STDIN`,
+    delete: `DELETE FROM ${target} AS t USING ${deleteStage} AS d WHERE ${spec.key.map((k) => `t.${quote(k)} = d.${quote(k)}`).join(' AND ')}`,
+  };
+}
+
+/** Streams records into a `COPY … FROM STDIN` (text format), in chunks of about 256 KiB. */
+async function copyRows(client: pg.Client, sql: string, records: readonly StreamRecord<TableRow>[], columns: readonly string[], encoders: readonly CopyEncoder[]): Promise<void> {
+  await pipeline(Readable.from(copyChunks(records, columns, encoders)), client.query(copyFrom(sql)));
+}
+
+function* copyChunks(records: readonly StreamRecord<TableRow>[], columns: readonly string[], encoders: readonly CopyEncoder[]): Generator<string> {
+  let chunk = '';
+  const last = columns.length - 1;
+  for (const record of records) {
+    const row: Row = record.value.row;
+    for (let i = 0; i < last; i++) chunk += `${encoders[i]!(row[columns[i]!])}\t`;
+    chunk += `${encoders[last]!(row[columns[last]!])}\n`;
+    if (chunk.length >= COPY_CHUNK_CHARS) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
