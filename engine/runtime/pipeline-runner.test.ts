@@ -89,6 +89,19 @@ describe('PipelineRunner', () => {
     expect(source.committed.flat().at(-1)?.offset).toBe(50);
   });
 
+  it('counts records in per partition for a batch interleaving partitions', async () => {
+    const partitions = ['p0', 'p1', 'p1', 'p0', 'p2', 'p0', 'p1'];
+    const source = new MemorySource('src', [{ records: partitions.map((p, i) => record(i + 1, { id: i + 1 }, p)) }]);
+    const { pipeline, seen } = runner(source, new MemorySink());
+    const summary = await pipeline.run();
+    expect(summary.recordsIn).toBe(7);
+    const counted = new Map<string, number>();
+    for (const e of seen) if (e.type === 'records_in') counted.set(e.partition, (counted.get(e.partition) ?? 0) + e.count);
+    expect(Object.fromEntries(counted)).toEqual({ p0: 3, p1: 3, p2: 1 });
+    // Every partition is owned by the source, so each gets its commit.
+    expect(new Set(source.committed.flat().map((p) => p.partition))).toEqual(new Set(['p0', 'p1', 'p2']));
+  });
+
   it('never commits past a record held in operator state', async () => {
     // Offset 3 is held until offset 40 releases it.
     const source = new MemorySource('src', batches(5, 10, (o): Row => (o === 3 ? { id: o, hold: true } : o === 40 ? { id: o, release: true } : { id: o })));

@@ -307,11 +307,19 @@ export class PipelineRunner {
   private countIn(input: string, records: readonly StreamRecord<Row>[]): void {
     const source = this.options.streams[input]!;
     const perPartition = new Map<string, { position: SourcePosition; count: number }>();
+    // Records of a batch come in runs of one partition: build the partition id once per run.
+    let entry: { position: SourcePosition; count: number } | undefined;
     for (const record of records) {
-      const id = partitionId(record.position);
-      const entry = perPartition.get(id);
-      if (entry === undefined) perPartition.set(id, { position: record.position, count: 1 });
-      else entry.count++;
+      const position = record.position;
+      if (entry === undefined || position.source !== entry.position.source || position.partition !== entry.position.partition) {
+        const id = partitionId(position);
+        entry = perPartition.get(id);
+        if (entry === undefined) {
+          entry = { position, count: 0 };
+          perPartition.set(id, entry);
+        }
+      }
+      entry.count++;
     }
     for (const [id, { position, count }] of perPartition) {
       this.owners.set(id, source);

@@ -46,6 +46,16 @@ describe('PositionTracker', () => {
     expect(committed).toContainEqual(at(20, '1'));
   });
 
+  it('one batch interleaving partitions (and sources sharing a partition name) keeps the highest offset of each', () => {
+    const tracker = new PositionTracker();
+    tracker.ack(tracker.register([at(5, '0'), at(3, '1'), at(9, '0'), at(4, '1'), at(6, '0'), at(2, '0', 'other'), at(8, '0', 'other'), at(1, '0', 'other')]));
+    const committed = tracker.takeCommittable(noHolds);
+    expect(committed).toHaveLength(3);
+    expect(committed).toContainEqual(at(9, '0'));
+    expect(committed).toContainEqual(at(4, '1'));
+    expect(committed).toContainEqual(at(8, '0', 'other'));
+  });
+
   it('never passes an open window: stops just below the lowest held offset', () => {
     const tracker = new PositionTracker();
     tracker.ack(tracker.register([at(1), at(2), at(3), at(4), at(5)]));

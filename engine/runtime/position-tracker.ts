@@ -35,11 +35,22 @@ export class PositionTracker {
   register(positions: readonly SourcePosition[]): PositionTicket {
     const id = this.nextTicket++;
     const touched = new Map<PartitionProgress, number>();
+    // A batch is mostly runs of one partition: look the partition up once per run, not per record.
+    let progress: PartitionProgress | undefined;
+    let source: string | undefined;
+    let partition: string | undefined;
+    let max = Number.NEGATIVE_INFINITY;
     for (const position of positions) {
-      const progress = this.partitionOf(position);
-      const max = touched.get(progress);
-      if (max === undefined || position.offset > max) touched.set(progress, position.offset);
+      if (progress === undefined || position.source !== source || position.partition !== partition) {
+        if (progress !== undefined) touched.set(progress, max);
+        progress = this.partitionOf(position);
+        source = position.source;
+        partition = position.partition;
+        max = touched.get(progress) ?? Number.NEGATIVE_INFINITY;
+      }
+      if (position.offset > max) max = position.offset;
     }
+    if (progress !== undefined) touched.set(progress, max);
     for (const [progress, maxOffset] of touched) progress.spans.push({ ticket: id, maxOffset, acked: false });
     this.tickets.set(id, [...touched.keys()]);
     return { id };

@@ -83,7 +83,7 @@ describe('dashboards/cloudpulse.json', () => {
   });
 
   it('uses only metrics CloudPulse exports, and shows every one of them', () => {
-    const exported = new Set(Object.values(metricNames));
+    const exported = new Set<string>(Object.values(metricNames));
     const used = new Set<string>();
     for (const { expr } of dashboardExpressions(dashboard)) {
       for (const name of expr.match(/cloudpulse_\w+/g) ?? []) {

@@ -1,24 +1,16 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { crmAgentMonthly, crmProductQuarterly } from '../../topologies/crm-pipeline/outputs.js';
 import { CRM_NO_EVENT_TIME, crmPipelineTopology } from '../../topologies/crm-pipeline/topology.js';
-import { expectSameTable, replaySalesGolden, salesDataDir, SalesGoldenDb, type SalesGoldenRun } from './northwind-modelcars-crm-helpers.js';
+import { expectJoinMissesAndParseErrors, expectTableMatchesSql, readCsvSql, realDataDir, replayOnceForFile } from './golden-support.js';
 
-const data = salesDataDir('crm-sales-opportunities');
-const csv = (file: string, columns: string): string =>
-  `read_csv('${join(data, file)}', header = true, delim = ',', quote = '"', escape = '"', nullstr = '', columns = {${columns}})`;
+const data = realDataDir('crm-sales-opportunities');
 
-let run: SalesGoldenRun;
-let db: SalesGoldenDb;
-
-beforeAll(async () => {
-  run = await replaySalesGolden(crmPipelineTopology, data);
-  db = await SalesGoldenDb.open();
-  await db.run(`CREATE TABLE pipeline AS SELECT row_number() OVER () + 1 AS line, * FROM ${csv('sales_pipeline.csv',
+const golden = replayOnceForFile(crmPipelineTopology, data, async (db) => {
+  await db.run(`CREATE TABLE pipeline AS SELECT row_number() OVER () + 1 AS line, * FROM ${readCsvSql(data, 'sales_pipeline.csv',
     `'opportunity_id': 'VARCHAR', 'sales_agent': 'VARCHAR', 'product': 'VARCHAR', 'account': 'VARCHAR', 'deal_stage': 'VARCHAR',
      'engage_date': 'DATE', 'close_date': 'DATE', 'close_value': 'DOUBLE'`)}`);
-  await db.run(`CREATE TABLE teams AS SELECT * FROM ${csv('sales_teams.csv', `'sales_agent': 'VARCHAR', 'manager': 'VARCHAR', 'regional_office': 'VARCHAR'`)}`);
-  await db.run(`CREATE TABLE products AS SELECT * FROM ${csv('products.csv', `'product': 'VARCHAR', 'series': 'VARCHAR', 'sales_price': 'DOUBLE'`)}`);
+  await db.run(`CREATE TABLE teams AS SELECT * FROM ${readCsvSql(data, 'sales_teams.csv', `'sales_agent': 'VARCHAR', 'manager': 'VARCHAR', 'regional_office': 'VARCHAR'`)}`);
+  await db.run(`CREATE TABLE products AS SELECT * FROM ${readCsvSql(data, 'products.csv', `'product': 'VARCHAR', 'series': 'VARCHAR', 'sales_price': 'DOUBLE'`)}`);
   // Readable rows (an agent is required) that yield at least one event.
   await db.run(`CREATE VIEW readable AS SELECT * FROM pipeline WHERE coalesce(trim(sales_agent), '') <> ''`);
   await db.run(`CREATE VIEW with_event AS SELECT * FROM readable
@@ -36,62 +28,44 @@ beforeAll(async () => {
     UNION ALL
     SELECT trim(sales_agent), manager, regional_office, product_name, series, sales_price, close_value, lower(trim(deal_stage)), close_date
       FROM matched WHERE close_date IS NOT NULL AND trim(deal_stage) IN ('Won', 'Lost')`);
-}, 180_000);
-
-afterAll(async () => {
-  db?.close();
-  await run?.cleanup();
 });
 
 describe('crm-pipeline golden (Maven CRM sales opportunities)', () => {
   it('crm_agent_monthly equals the SQL aggregation', async () => {
-    const expected = await db.textRows(`
+    await expectTableMatchesSql(golden, crmAgentMonthly, `
       SELECT agent AS sales_agent, manager, regional_office, strftime(event_date, '%Y-%m') AS month,
              count(*) FILTER (WHERE kind = 'engaged') AS engaged, count(*) FILTER (WHERE kind = 'won') AS won,
              count(*) FILTER (WHERE kind = 'lost') AS lost, coalesce(sum(close_value) FILTER (WHERE kind = 'won'), 0) AS won_value
       FROM events GROUP BY ALL`);
-    const actual = await db.outputRows(run.dir, crmAgentMonthly);
-    expectSameTable(crmAgentMonthly, actual, expected);
-    expect(actual.length).toBeGreaterThan(0);
-    console.log(`crm_agent_monthly: ${actual.length} rows`);
   });
 
   it('crm_product_quarterly equals the SQL aggregation', async () => {
-    const expected = await db.textRows(`
+    const actual = await expectTableMatchesSql(golden, crmProductQuarterly, `
       SELECT product_name AS product, series, year(event_date) || '-Q' || quarter(event_date) AS quarter, count(*) AS won,
              coalesce(sum(close_value), 0) AS won_value,
              coalesce(sum(close_value), 0) / count(*) AS avg_won_value,
              coalesce(sum(close_value), 0) / count(*) / nullif(any_value(sales_price), 0) AS list_price_ratio
       FROM events WHERE kind = 'won' GROUP BY product_name, series, year(event_date) || '-Q' || quarter(event_date)`);
-    const actual = await db.outputRows(run.dir, crmProductQuarterly);
-    expectSameTable(crmProductQuarterly, actual, expected);
     // GTXPro in the pipeline must have matched "GTX Pro" of products.csv.
     expect(actual.some((row) => row['product'] === 'GTX Pro')).toBe(true);
-    console.log(`crm_product_quarterly: ${actual.length} rows`);
   });
 
   it('counts opportunities without event time as filtered, dead-letters the SQL anti-join misses, and nothing is late', async () => {
+    const { db, run } = golden;
     const noEvent = await db.count('SELECT (SELECT count(*) FROM readable) - (SELECT count(*) FROM with_event)');
     expect(run.filtered.get(CRM_NO_EVENT_TIME) ?? 0).toBe(noEvent);
     expect(noEvent).toBeGreaterThan(0);
 
-    const misses = await db.textRows(`
+    const parseErrors = await db.sumOfCounts([
+      'SELECT (SELECT count(*) FROM pipeline) - (SELECT count(*) FROM readable)',
+      "SELECT count(*) FROM teams WHERE coalesce(trim(sales_agent), '') = ''",
+      "SELECT count(*) FROM products WHERE coalesce(trim(product), '') = ''",
+    ]);
+    const deadLetters = await expectJoinMissesAndParseErrors(golden, `
       SELECT 'sales_pipeline.csv:' || line AS p FROM with_event o
       WHERE NOT EXISTS (SELECT 1 FROM teams t WHERE trim(t.sales_agent) = trim(o.sales_agent))
-         OR NOT EXISTS (SELECT 1 FROM products p WHERE lower(regexp_replace(p.product, '\\s+', '', 'g')) = lower(regexp_replace(o.product, '\\s+', '', 'g')))`);
-    const expectedMisses = misses.map((r) => String(r['p'])).sort();
-    expect(await db.deadLetterPositions(run.dir, 'join_miss')).toEqual(expectedMisses);
-
-    const parseErrors =
-      (await db.count('SELECT (SELECT count(*) FROM pipeline) - (SELECT count(*) FROM readable)')) +
-      (await db.count("SELECT count(*) FROM teams WHERE coalesce(trim(sales_agent), '') = ''")) +
-      (await db.count("SELECT count(*) FROM products WHERE coalesce(trim(product), '') = ''"));
-    const counts = await db.deadLetterCounts(run.dir);
-    const byReason = (reason: string): number => Object.entries(counts).filter(([k]) => k.endsWith(` ${reason}`)).reduce((s, [, n]) => s + n, 0);
-    expect(byReason('join_miss')).toBe(expectedMisses.length);
-    expect(byReason('parse_error')).toBe(parseErrors);
-    expect(run.result.deadLetters).toHaveLength(expectedMisses.length + parseErrors);
+         OR NOT EXISTS (SELECT 1 FROM products p WHERE lower(regexp_replace(p.product, '\\s+', '', 'g')) = lower(regexp_replace(o.product, '\\s+', '', 'g')))`, parseErrors);
     expect(run.result.late).toBe(0);
-    console.log(`crm-pipeline dead letters: ${JSON.stringify(counts)}; filtered (${CRM_NO_EVENT_TIME}): ${noEvent}`);
+    console.log(`crm-pipeline dead letters: ${JSON.stringify(deadLetters.bySourceAndReason)}; filtered (${CRM_NO_EVENT_TIME}): ${noEvent}`);
   });
 });

@@ -1,20 +1,13 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { modelcarsPaymentsMonthly, modelcarsProductlineMonthly, modelcarsStatusMonthly } from '../../topologies/modelcars/outputs.js';
 import { modelcarsTopology } from '../../topologies/modelcars/topology.js';
-import { expectSameTable, replaySalesGolden, salesDataDir, SalesGoldenDb, type SalesGoldenRun } from './northwind-modelcars-crm-helpers.js';
+import { expectJoinMissesAndParseErrors, expectTableMatchesSql, readCsvSql, realDataDir, replayOnceForFile } from './golden-support.js';
 
-const data = salesDataDir('model-cars');
+const data = realDataDir('model-cars');
 // CRLF between records; products.csv has bare LF inside quoted descriptions. Empty = missing.
-const csv = (file: string, columns: string): string =>
-  `read_csv('${join(data, file)}', header = true, delim = ',', quote = '"', escape = '"', new_line = '\\r\\n', nullstr = '', columns = {${columns}})`;
+const csv = (file: string, columns: string): string => readCsvSql(data, file, columns, "new_line = '\\r\\n'");
 
-let run: SalesGoldenRun;
-let db: SalesGoldenDb;
-
-beforeAll(async () => {
-  run = await replaySalesGolden(modelcarsTopology, data);
-  db = await SalesGoldenDb.open();
+const golden = replayOnceForFile(modelcarsTopology, data, async (db) => {
   await db.run(`CREATE TABLE orders AS SELECT row_number() OVER () + 1 AS line, * FROM ${csv('orders.csv',
     `'orderNumber': 'VARCHAR', 'orderDate': 'DATE', 'requiredDate': 'VARCHAR', 'shippedDate': 'VARCHAR', 'status': 'VARCHAR',
      'comments': 'VARCHAR', 'customerNumber': 'VARCHAR'`)}`);
@@ -32,56 +25,47 @@ beforeAll(async () => {
   // Orders whose customer exists; the others (and all their lines) count nowhere.
   await db.run(`CREATE VIEW valid_orders AS
     SELECT * FROM orders o WHERE EXISTS (SELECT 1 FROM customers c WHERE trim(c.customerNumber) = trim(o.customerNumber))`);
-}, 180_000);
-
-afterAll(async () => {
-  db?.close();
-  await run?.cleanup();
 });
 
 describe('modelcars golden (the seed project sample, truncated)', () => {
   it('loaded every input row (a wrong CSV dialect would lose or merge rows)', async () => {
-    for (const table of ['orders', 'lines', 'payments', 'products', 'customers']) expect(await db.count(`SELECT count(*) FROM ${table}`), table).toBe(100);
+    for (const table of ['orders', 'lines', 'payments', 'products', 'customers']) expect(await golden.db.count(`SELECT count(*) FROM ${table}`), table).toBe(100);
   });
 
   it('modelcars_productline_monthly equals the SQL aggregation', async () => {
-    const expected = await db.textRows(`
+    await expectTableMatchesSql(golden, modelcarsProductlineMonthly, `
       SELECT coalesce(trim(p.productLine), '') AS product_line, strftime(o.orderDate, '%Y-%m') AS month,
              sum(l.quantityOrdered * l.priceEach) AS revenue, count(DISTINCT trim(o.orderNumber)) AS orders, sum(l.quantityOrdered) AS units
       FROM lines l
       JOIN valid_orders o ON trim(o.orderNumber) = trim(l.orderNumber)
       JOIN products p ON trim(p.productCode) = trim(l.productCode)
       GROUP BY ALL`);
-    const actual = await db.outputRows(run.dir, modelcarsProductlineMonthly);
-    expectSameTable(modelcarsProductlineMonthly, actual, expected);
-    expect(actual.length).toBeGreaterThan(0);
-    console.log(`modelcars_productline_monthly: ${actual.length} rows`);
   });
 
   it('modelcars_status_monthly equals the SQL aggregation (orders without a customer excluded)', async () => {
-    const expected = await db.textRows(`
+    await expectTableMatchesSql(golden, modelcarsStatusMonthly, `
       SELECT coalesce(trim(status), '') AS status, strftime(orderDate, '%Y-%m') AS month, count(DISTINCT trim(orderNumber)) AS orders
       FROM valid_orders GROUP BY ALL`);
-    const actual = await db.outputRows(run.dir, modelcarsStatusMonthly);
-    expectSameTable(modelcarsStatusMonthly, actual, expected);
-    expect(actual.length).toBeGreaterThan(0);
-    console.log(`modelcars_status_monthly: ${actual.length} rows`);
   });
 
   it('modelcars_payments_monthly equals the SQL aggregation (country trimmed)', async () => {
-    const expected = await db.textRows(`
+    await expectTableMatchesSql(golden, modelcarsPaymentsMonthly, `
       SELECT coalesce(trim(c.country), '') AS country, strftime(pay.paymentDate, '%Y-%m') AS month, sum(pay.amount) AS amount, count(*) AS payments
       FROM payments pay JOIN customers c ON trim(c.customerNumber) = trim(pay.customerNumber)
       GROUP BY ALL`);
-    const actual = await db.outputRows(run.dir, modelcarsPaymentsMonthly);
-    expectSameTable(modelcarsPaymentsMonthly, actual, expected);
-    expect(actual.length).toBeGreaterThan(0);
-    console.log(`modelcars_payments_monthly: ${actual.length} rows`);
   });
 
   it('dead-letters exactly the orders, lines and payments the SQL anti-joins find, with their line numbers', async () => {
+    const { db, run } = golden;
+    const parseErrors = await db.sumOfCounts([
+      "SELECT count(*) FROM orders WHERE coalesce(trim(orderNumber), '') = '' OR orderDate IS NULL",
+      "SELECT count(*) FROM lines WHERE coalesce(trim(orderNumber), '') = '' OR coalesce(trim(productCode), '') = '' OR quantityOrdered IS NULL OR priceEach IS NULL",
+      "SELECT count(*) FROM payments WHERE coalesce(trim(customerNumber), '') = '' OR paymentDate IS NULL OR amount IS NULL",
+      "SELECT count(*) FROM products WHERE coalesce(trim(productCode), '') = ''",
+      "SELECT count(*) FROM customers WHERE coalesce(trim(customerNumber), '') = ''",
+    ]);
     // None of the three stream files has a quoted line break: a record's line is its row number + 1.
-    const misses = await db.textRows(`
+    const deadLetters = await expectJoinMissesAndParseErrors(golden, `
       SELECT 'orders.csv:' || line AS p FROM orders o
         WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE trim(c.customerNumber) = trim(o.customerNumber))
       UNION ALL
@@ -90,22 +74,8 @@ describe('modelcars golden (the seed project sample, truncated)', () => {
            OR NOT EXISTS (SELECT 1 FROM products p WHERE trim(p.productCode) = trim(l.productCode))
       UNION ALL
       SELECT 'payments.csv:' || line FROM payments pay
-        WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE trim(c.customerNumber) = trim(pay.customerNumber))`);
-    const expectedMisses = misses.map((r) => String(r['p'])).sort();
-    expect(await db.deadLetterPositions(run.dir, 'join_miss')).toEqual(expectedMisses);
-
-    const parseErrors =
-      (await db.count("SELECT count(*) FROM orders WHERE coalesce(trim(orderNumber), '') = '' OR orderDate IS NULL")) +
-      (await db.count("SELECT count(*) FROM lines WHERE coalesce(trim(orderNumber), '') = '' OR coalesce(trim(productCode), '') = '' OR quantityOrdered IS NULL OR priceEach IS NULL")) +
-      (await db.count("SELECT count(*) FROM payments WHERE coalesce(trim(customerNumber), '') = '' OR paymentDate IS NULL OR amount IS NULL")) +
-      (await db.count("SELECT count(*) FROM products WHERE coalesce(trim(productCode), '') = ''")) +
-      (await db.count("SELECT count(*) FROM customers WHERE coalesce(trim(customerNumber), '') = ''"));
-    const counts = await db.deadLetterCounts(run.dir);
-    const byReason = (reason: string): number => Object.entries(counts).filter(([k]) => k.endsWith(` ${reason}`)).reduce((s, [, n]) => s + n, 0);
-    expect(byReason('join_miss')).toBe(expectedMisses.length);
-    expect(byReason('parse_error')).toBe(parseErrors);
-    expect(run.result.deadLetters).toHaveLength(expectedMisses.length + parseErrors);
+        WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE trim(c.customerNumber) = trim(pay.customerNumber))`, parseErrors);
     expect(run.result.late).toBe(0);
-    console.log(`modelcars dead letters: ${JSON.stringify(counts)}`);
+    console.log(`modelcars dead letters: ${JSON.stringify(deadLetters.bySourceAndReason)}`);
   });
 });

@@ -5,19 +5,14 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nvdaBarsTable, nvdaIndicatorsTable, nvdaSignalsTable } from '../../topologies/nvda/tables.js';
 import { nvdaTopology } from '../../topologies/nvda/topology.js';
-import { diffTables, GoldenDb, realDataDir, replayToCsv } from './nvda-salaries-world-economy-helpers.js';
+import { diffTables, expectOnlyParseErrors, goldenDbForFile, realDataDir, sqlPath, withReplay } from './golden-support.js';
 
 const DATA = realDataDir('nvidia-stock');
-const sqlPath = (file: string): string => join(DATA, file).replaceAll("'", "''");
 
-let db: GoldenDb;
-beforeAll(async () => {
-  db = await GoldenDb.open();
-});
-afterAll(() => db.close());
+const golden = goldenDbForFile();
 
 /**
  * Loads a price file into `raw` (every field text, with its 1-based data row number as `line`), then
@@ -27,11 +22,11 @@ async function loadPrices(file: string): Promise<void> {
   const daily = file === 'NVDA.csv';
   // NVDA.csv: Yahoo layout, one header line. NVDA_5min.csv: three header lines (Price/Ticker/Datetime), time first.
   const read = daily
-    ? `read_csv('${sqlPath(file)}', header = true, nullstr = ['', 'null'],
+    ? `read_csv('${sqlPath(DATA, file)}', header = true, nullstr = ['', 'null'],
          columns = {'Date': 'VARCHAR', 'Open': 'VARCHAR', 'High': 'VARCHAR', 'Low': 'VARCHAR', 'Close': 'VARCHAR', 'Adj Close': 'VARCHAR', 'Volume': 'VARCHAR'})`
-    : `read_csv('${sqlPath(file)}', header = false, skip = 3, nullstr = '',
+    : `read_csv('${sqlPath(DATA, file)}', header = false, skip = 3, nullstr = '',
          columns = {'Date': 'VARCHAR', 'Close': 'VARCHAR', 'High': 'VARCHAR', 'Low': 'VARCHAR', 'Open': 'VARCHAR', 'Volume': 'VARCHAR'})`;
-  await db.run(`
+  await golden.db.run(`
     CREATE OR REPLACE TABLE raw AS
       SELECT row_number() OVER () AS line, 'NVDA' AS symbol,
              epoch_ms(TRY_CAST("Date" AS TIMESTAMPTZ)) AS ts,
@@ -45,12 +40,12 @@ async function loadPrices(file: string): Promise<void> {
 }
 
 /** Loads a tick file (`ts,symbol,price,volume`) like `loadPrices`; an empty symbol is the default NVDA. */
-async function loadTicks(path: string): Promise<void> {
-  await db.run(`
+async function loadTicks(dir: string, file: string): Promise<void> {
+  await golden.db.run(`
     CREATE OR REPLACE TABLE raw AS
       SELECT row_number() OVER () AS line, coalesce(nullif(trim(symbol), ''), 'NVDA') AS symbol,
              epoch_ms(TRY_CAST(ts AS TIMESTAMPTZ)) AS ts, TRY_CAST(price AS DOUBLE) AS price, TRY_CAST(volume AS DOUBLE) AS volume
-      FROM read_csv('${path.replaceAll("'", "''")}', header = true, nullstr = '',
+      FROM read_csv('${sqlPath(dir, file)}', header = true, nullstr = '',
                     columns = {'ts': 'VARCHAR', 'symbol': 'VARCHAR', 'price': 'VARCHAR', 'volume': 'VARCHAR'});
     CREATE OR REPLACE TABLE prices AS
       SELECT line, symbol, ts, price AS open, price AS high, price AS low, price AS close, volume, price AS typical FROM raw
@@ -60,7 +55,7 @@ async function loadTicks(path: string): Promise<void> {
 
 /** The input's own period: smallest positive gap between consecutive bars of the file. */
 async function ownPeriodMs(): Promise<number> {
-  const [row] = await db.rows(`
+  const [row] = await golden.db.rows(`
     SELECT min(gap) AS period FROM (SELECT ts - lag(ts) OVER (ORDER BY line) AS gap FROM prices) WHERE gap > 0`);
   return Number(row!['period']);
 }
@@ -81,7 +76,7 @@ function windowSql(bar: { periodMs: number } | '1w' | '1mo'): { start: string; e
 async function expectedBars(bar: { periodMs: number } | '1w' | '1mo'): Promise<void> {
   // Ticks: typical = price; bars: (high + low + close) / 3 (set when loading).
   const w = windowSql(bar);
-  await db.run(`
+  await golden.db.run(`
     CREATE OR REPLACE TABLE exp_bars AS
       SELECT symbol, window_start, window_end,
              first(open ORDER BY ts, line) AS open, max(high) AS high, min(low) AS low,
@@ -98,7 +93,7 @@ async function expectedIndicators(): Promise<void> {
   const frame = (n: number): string => `OVER (PARTITION BY symbol ORDER BY n ROWS BETWEEN ${n - 1} PRECEDING AND CURRENT ROW)`;
   const sma = (n: number): string => `CASE WHEN n >= ${n} THEN avg(close) ${frame(n)} END`;
   const alpha = (n: number): string => `(2::DOUBLE / ${n + 1})`;
-  await db.run(`
+  await golden.db.run(`
     CREATE OR REPLACE TABLE b AS
       SELECT row_number() OVER (PARTITION BY symbol ORDER BY window_start) AS n, symbol, window_start, close FROM exp_bars;
     CREATE OR REPLACE TABLE w AS
@@ -171,20 +166,16 @@ const cases: readonly GoldenCase[] = [
 describe('nvda golden (real Nvidia files vs DuckDB)', () => {
   for (const c of cases) {
     it(c.title, async () => {
-      const run = await replayToCsv(nvdaTopology, DATA, { files: { prices: c.file }, ...(c.bar === undefined ? {} : { options: { bar: c.bar } }) });
-      try {
+      await withReplay(nvdaTopology, DATA, { files: { prices: c.file }, ...(c.bar === undefined ? {} : { options: { bar: c.bar } }) }, async (run) => {
         await loadPrices(c.file);
         // Bars arrive in time order: no record is ever behind the latest one, so the 1-minute
         // out-of-orderness drops nothing and the late count must be 0.
-        const [disorder] = await db.rows(`SELECT max(running - ts) AS behind FROM (SELECT ts, max(ts) OVER (ORDER BY line) AS running FROM prices)`);
-        expect(Number(disorder!['behind'])).toBeLessThanOrEqual(60_000);
+        expect(await golden.db.maxDisorder('prices', 'ts')).toBeLessThanOrEqual(60_000);
         expect(run.result.late).toBe(0);
 
-        const [bad] = await db.rows(`SELECT (SELECT count(*) FROM raw) - (SELECT count(*) FROM prices) AS n`);
+        const [bad] = await golden.db.rows(`SELECT (SELECT count(*) FROM raw) - (SELECT count(*) FROM prices) AS n`);
         const expectedDeadLetters = Number(bad!['n']);
-        const deadLetters = await db.deadLetterCounts(run.dir);
-        expect(deadLetters['parse_error'] ?? 0).toBe(expectedDeadLetters);
-        expect(Object.keys(deadLetters).filter((reason) => reason !== 'parse_error')).toEqual([]);
+        await expectOnlyParseErrors(golden.db, run, expectedDeadLetters);
 
         let bar: { periodMs: number } | '1w' | '1mo';
         if (c.bar === undefined) {
@@ -195,12 +186,12 @@ describe('nvda golden (real Nvidia files vs DuckDB)', () => {
         await expectedBars(bar);
         await expectedIndicators();
 
-        const expectedBarRows = await db.rows(`SELECT * FROM exp_bars`);
-        const expectedIndicatorRows = await db.rows(`SELECT * EXCLUDE (n) FROM exp_ind`);
-        const expectedSignalRows = await db.rows(`SELECT * FROM exp_sig`);
-        const bars = await db.outputTable(run.dir, nvdaBarsTable);
-        const indicators = await db.outputTable(run.dir, nvdaIndicatorsTable);
-        const signals = await db.outputTable(run.dir, nvdaSignalsTable);
+        const expectedBarRows = await golden.db.rows(`SELECT * FROM exp_bars`);
+        const expectedIndicatorRows = await golden.db.rows(`SELECT * EXCLUDE (n) FROM exp_ind`);
+        const expectedSignalRows = await golden.db.rows(`SELECT * FROM exp_sig`);
+        const bars = await golden.db.outputTable(run.dir, nvdaBarsTable);
+        const indicators = await golden.db.outputTable(run.dir, nvdaIndicatorsTable);
+        const signals = await golden.db.outputTable(run.dir, nvdaSignalsTable);
 
         expect(diffTables(nvdaBarsTable, bars, expectedBarRows)).toEqual([]);
         expect(diffTables(nvdaIndicatorsTable, indicators, expectedIndicatorRows)).toEqual([]);
@@ -208,9 +199,7 @@ describe('nvda golden (real Nvidia files vs DuckDB)', () => {
         expect(bars.length).toBeGreaterThan(0);
         expect(indicators).toHaveLength(bars.length);
         console.log(`nvda ${c.title}: nvda_bars ${bars.length}, nvda_indicators ${indicators.length}, nvda_signals ${signals.length}, dead letters ${expectedDeadLetters}`);
-      } finally {
-        await run.cleanup();
-      }
+      });
     });
   }
 
@@ -218,30 +207,27 @@ describe('nvda golden (real Nvidia files vs DuckDB)', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'golden-nvda-ticks-'));
     try {
       await writeFile(join(dataDir, 'ticks.csv'), syntheticTicks());
-      const run = await replayToCsv(nvdaTopology, dataDir, { files: { prices: 'ticks.csv' } });
-      try {
-        await loadTicks(join(dataDir, 'ticks.csv'));
-        const [disorder] = await db.rows(`SELECT max(running - ts) AS behind FROM (SELECT ts, max(ts) OVER (ORDER BY line) AS running FROM prices)`);
-        expect(Number(disorder!['behind'])).toBeGreaterThan(0);
-        expect(Number(disorder!['behind'])).toBeLessThanOrEqual(60_000);
+      await withReplay(nvdaTopology, dataDir, { files: { prices: 'ticks.csv' } }, async (run) => {
+        await loadTicks(dataDir, 'ticks.csv');
+        const disorder = await golden.db.maxDisorder('prices', 'ts');
+        expect(disorder).toBeGreaterThan(0);
+        expect(disorder).toBeLessThanOrEqual(60_000);
         expect(run.result.late).toBe(0);
-        const [bad] = await db.rows(`SELECT (SELECT count(*) FROM raw) - (SELECT count(*) FROM prices) AS n`);
+        const [bad] = await golden.db.rows(`SELECT (SELECT count(*) FROM raw) - (SELECT count(*) FROM prices) AS n`);
         expect(Number(bad!['n'])).toBe(2);
-        expect(await db.deadLetterCounts(run.dir)).toEqual({ parse_error: 2 });
+        expect((await golden.db.deadLetters(run.dir)).byReason).toEqual({ parse_error: 2 });
 
         await expectedBars({ periodMs: 60_000 }); // ticks default to 1-minute bars
         await expectedIndicators();
-        const bars = await db.outputTable(run.dir, nvdaBarsTable);
-        const indicators = await db.outputTable(run.dir, nvdaIndicatorsTable);
-        const signals = await db.outputTable(run.dir, nvdaSignalsTable);
-        expect(diffTables(nvdaBarsTable, bars, await db.rows(`SELECT * FROM exp_bars`))).toEqual([]);
-        expect(diffTables(nvdaIndicatorsTable, indicators, await db.rows(`SELECT * EXCLUDE (n) FROM exp_ind`))).toEqual([]);
-        expect(diffTables(nvdaSignalsTable, signals, await db.rows(`SELECT * FROM exp_sig`))).toEqual([]);
+        const bars = await golden.db.outputTable(run.dir, nvdaBarsTable);
+        const indicators = await golden.db.outputTable(run.dir, nvdaIndicatorsTable);
+        const signals = await golden.db.outputTable(run.dir, nvdaSignalsTable);
+        expect(diffTables(nvdaBarsTable, bars, await golden.db.rows(`SELECT * FROM exp_bars`))).toEqual([]);
+        expect(diffTables(nvdaIndicatorsTable, indicators, await golden.db.rows(`SELECT * EXCLUDE (n) FROM exp_ind`))).toEqual([]);
+        expect(diffTables(nvdaSignalsTable, signals, await golden.db.rows(`SELECT * FROM exp_sig`))).toEqual([]);
         expect(new Set(bars.map((b) => b['symbol']))).toEqual(new Set(['NVDA', 'AMD']));
         expect(bars.some((b) => b['vwap'] === null)).toBe(true);
-      } finally {
-        await run.cleanup();
-      }
+      });
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

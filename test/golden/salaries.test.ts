@@ -1,18 +1,13 @@
 // Golden test of the `salaries` topology on the three real survey releases: expected tables by SQL
 // GROUP BY in DuckDB over the same CSV files (every row counts, duplicates included; keys trimmed).
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { salariesByCountryYearTable, salariesByTitleYearTable } from '../../topologies/salaries/tables.js';
 import { salariesTopology } from '../../topologies/salaries/topology.js';
-import { diffTables, GoldenDb, realDataDir, replayToCsv } from './nvda-salaries-world-economy-helpers.js';
+import { diffTables, expectOnlyParseErrors, goldenDbForFile, realDataDir, sqlPath, withReplay } from './golden-support.js';
 
 const DATA = realDataDir('data-jobs-salaries');
 
-let db: GoldenDb;
-beforeAll(async () => {
-  db = await GoldenDb.open();
-});
-afterAll(() => db.close());
+const golden = goldenDbForFile();
 
 /**
  * Loads a release into `answers` (rows whose year is a whole number and whose salary is a number) with its
@@ -20,8 +15,8 @@ afterAll(() => db.close());
  * unnamed first column included) and cast here.
  */
 async function loadAnswers(file: string): Promise<void> {
-  const path = join(DATA, file).replaceAll("'", "''");
-  await db.run(`
+  const path = sqlPath(DATA, file);
+  await golden.db.run(`
     CREATE OR REPLACE TABLE raw AS
       SELECT row_number() OVER () AS line,
              TRY_CAST(trim(work_year) AS DOUBLE) AS year_number,
@@ -41,37 +36,31 @@ const files = ['DataScience_salaries_2024.csv', 'ds_salaries.csv', 'ds_salaries_
 describe('salaries golden (real survey releases vs DuckDB)', () => {
   for (const file of files) {
     it(file, async () => {
-      const run = await replayToCsv(salariesTopology, DATA, { files: { salaries: file } });
-      try {
+      await withReplay(salariesTopology, DATA, { files: { salaries: file } }, async (run) => {
         await loadAnswers(file);
         // Years are out of order within a release; the topology's 10-year out-of-orderness must exceed the
         // largest lag behind the latest year seen so far, so that nothing is late.
-        const [disorder] = await db.rows(`SELECT max(running - year_number) AS behind FROM (SELECT year_number, max(year_number) OVER (ORDER BY line) AS running FROM answers)`);
-        expect(Number(disorder!['behind'])).toBeLessThan(10);
+        expect(await golden.db.maxDisorder('answers', 'year_number')).toBeLessThan(10);
         expect(run.result.late).toBe(0);
 
-        const [counts] = await db.rows(`SELECT (SELECT count(*) FROM raw) AS total, (SELECT count(*) FROM raw) - (SELECT count(*) FROM answers) AS bad`);
+        const [counts] = await golden.db.rows(`SELECT (SELECT count(*) FROM raw) AS total, (SELECT count(*) FROM raw) - (SELECT count(*) FROM answers) AS bad`);
         expect(run.result.recordsIn).toBe(Number(counts!['total']));
-        const deadLetters = await db.deadLetterCounts(run.dir);
-        expect(deadLetters['parse_error'] ?? 0).toBe(Number(counts!['bad']));
-        expect(Object.keys(deadLetters).filter((reason) => reason !== 'parse_error')).toEqual([]);
+        await expectOnlyParseErrors(golden.db, run, Number(counts!['bad']));
 
-        const expectedByTitle = await db.rows(`
+        const expectedByTitle = await golden.db.rows(`
           SELECT year_number AS work_year, job_title, experience_level, count(*) AS count,
                  avg(salary_in_usd) AS avg_salary_usd, min(salary_in_usd) AS min_salary_usd, max(salary_in_usd) AS max_salary_usd
           FROM answers GROUP BY ALL`);
-        const expectedByCountry = await db.rows(`
+        const expectedByCountry = await golden.db.rows(`
           SELECT year_number AS work_year, company_location, count(*) AS count, avg(salary_in_usd) AS avg_salary_usd
           FROM answers GROUP BY ALL`);
-        const byTitle = await db.outputTable(run.dir, salariesByTitleYearTable);
-        const byCountry = await db.outputTable(run.dir, salariesByCountryYearTable);
+        const byTitle = await golden.db.outputTable(run.dir, salariesByTitleYearTable);
+        const byCountry = await golden.db.outputTable(run.dir, salariesByCountryYearTable);
         expect(diffTables(salariesByTitleYearTable, byTitle, expectedByTitle)).toEqual([]);
         expect(diffTables(salariesByCountryYearTable, byCountry, expectedByCountry)).toEqual([]);
         expect(byTitle.length).toBeGreaterThan(0);
         console.log(`salaries ${file}: salaries_by_title_year ${byTitle.length}, salaries_by_country_year ${byCountry.length}, dead letters ${String(counts!['bad'])}`);
-      } finally {
-        await run.cleanup();
-      }
+      });
     });
   }
 

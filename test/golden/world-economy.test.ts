@@ -1,26 +1,20 @@
 // Golden test of the `world-economy` topology on the real WorldBank.csv: expected tables by SQL in
 // DuckDB (GROUP BY region and year; a self-join on country code and year − 1 for growth).
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { worldCountryGrowthTable, worldRegionYearTable } from '../../topologies/world-economy/tables.js';
 import { worldEconomyTopology } from '../../topologies/world-economy/topology.js';
-import { diffTables, GoldenDb, realDataDir, replayToCsv } from './nvda-salaries-world-economy-helpers.js';
+import { diffTables, expectOnlyParseErrors, goldenDbForFile, realDataDir, sqlPath, withReplay } from './golden-support.js';
 
 const DATA = realDataDir('world-economic-indicators');
 
-let db: GoldenDb;
-beforeAll(async () => {
-  db = await GoldenDb.open();
-});
-afterAll(() => db.close());
+const golden = goldenDbForFile();
 
 describe('world-economy golden (WorldBank.csv vs DuckDB)', () => {
   it('WorldBank.csv', async () => {
-    const run = await replayToCsv(worldEconomyTopology, DATA);
-    try {
-      const path = join(DATA, 'WorldBank.csv').replaceAll("'", "''");
+    await withReplay(worldEconomyTopology, DATA, {}, async (run) => {
+      const path = sqlPath(DATA, 'WorldBank.csv');
       // Every field as text (the BOM, the quoted headers with commas and `1.81E+11` are DuckDB's to read), cast here.
-      await db.run(`
+      await golden.db.run(`
         CREATE OR REPLACE TABLE raw AS
           SELECT row_number() OVER () AS line,
                  trim("Country Code") AS code, coalesce(trim("Country Name"), '') AS country, coalesce(trim("Region"), '') AS region,
@@ -40,44 +34,40 @@ describe('world-economy golden (WorldBank.csv vs DuckDB)', () => {
           WHERE year_number IS NOT NULL AND year_number = floor(year_number) AND code IS NOT NULL AND code <> '' AND NOT bad_number;
       `);
 
-      const [counts] = await db.rows(`
+      const [counts] = await golden.db.rows(`
         SELECT (SELECT count(*) FROM raw) AS total, (SELECT count(*) FROM raw) - (SELECT count(*) FROM cy) AS bad,
                (SELECT count(*) FROM (SELECT code, year_number FROM cy GROUP BY ALL HAVING count(*) > 1)) AS repeated`);
       expect(run.result.recordsIn).toBe(Number(counts!['total']));
       // One row per input row holds only when no country-year repeats (the output key is code + year).
       expect(Number(counts!['repeated'])).toBe(0);
-      const deadLetters = await db.deadLetterCounts(run.dir);
-      expect(deadLetters['parse_error'] ?? 0).toBe(Number(counts!['bad']));
-      expect(Object.keys(deadLetters).filter((reason) => reason !== 'parse_error')).toEqual([]);
+      await expectOnlyParseErrors(golden.db, run, Number(counts!['bad']));
 
       // Years descend within each country: the largest lag behind the latest year seen must stay under the
       // topology's 100-year out-of-orderness, and then nothing is late.
-      const [disorder] = await db.rows(`SELECT max(running - year_number) AS behind FROM (SELECT year_number, max(year_number) OVER (ORDER BY line) AS running FROM cy)`);
-      expect(Number(disorder!['behind'])).toBeGreaterThan(0);
-      expect(Number(disorder!['behind'])).toBeLessThan(100);
+      const disorder = await golden.db.maxDisorder('cy', 'year_number');
+      expect(disorder).toBeGreaterThan(0);
+      expect(disorder).toBeLessThan(100);
       expect(run.result.late).toBe(0);
 
-      const expectedRegions = await db.rows(`
+      const expectedRegions = await golden.db.rows(`
         SELECT region, year_number AS year, count(*) AS countries, sum(gdp) AS gdp_usd_sum, avg(gdp_per_capita) AS gdp_per_capita_avg,
                avg(unemployment) AS unemployment_avg, avg(life_expectancy) AS life_expectancy_avg
         FROM cy GROUP BY ALL`);
-      const expectedGrowth = await db.rows(`
+      const expectedGrowth = await golden.db.rows(`
         SELECT t.code AS country_code, t.country, t.year_number AS year, t.gdp AS gdp_usd,
                CASE WHEN t.gdp IS NULL OR p.gdp IS NULL OR p.gdp = 0 THEN NULL ELSE (t.gdp / p.gdp - 1) * 100 END AS gdp_growth_pct
         FROM cy t LEFT JOIN cy p ON p.code = t.code AND p.year_number = t.year_number - 1`);
-      const regions = await db.outputTable(run.dir, worldRegionYearTable);
-      const growth = await db.outputTable(run.dir, worldCountryGrowthTable);
+      const regions = await golden.db.outputTable(run.dir, worldRegionYearTable);
+      const growth = await golden.db.outputTable(run.dir, worldCountryGrowthTable);
       expect(diffTables(worldRegionYearTable, regions, expectedRegions)).toEqual([]);
       expect(diffTables(worldCountryGrowthTable, growth, expectedGrowth)).toEqual([]);
       expect(growth).toHaveLength(Number(counts!['total']) - Number(counts!['bad']));
       // The real file has region-years without any unemployment figure (217 of them): their mean must be
       // empty, not 0 (diffTables already compares cells; this guards that the case is really exercised).
-      const [empties] = await db.rows(`SELECT count(*) AS n FROM (SELECT region, year_number FROM cy GROUP BY ALL HAVING count(unemployment) = 0)`);
+      const [empties] = await golden.db.rows(`SELECT count(*) AS n FROM (SELECT region, year_number FROM cy GROUP BY ALL HAVING count(unemployment) = 0)`);
       expect(Number(empties!['n'])).toBeGreaterThan(0);
       expect(regions.filter((r) => r['unemployment_avg'] === null)).toHaveLength(Number(empties!['n']));
       console.log(`world-economy WorldBank.csv: world_region_year ${regions.length}, world_country_growth ${growth.length}, dead letters ${String(counts!['bad'])}`);
-    } finally {
-      await run.cleanup();
-    }
+    });
   });
 });

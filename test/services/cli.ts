@@ -74,7 +74,10 @@ program
   .argument('[names...]', 'servers to start; all when omitted')
   .description('start servers in the background (state kept for `down` and `status` from any shell)')
   .action(async (args: string[]) => {
-    const current = readState(cliStateFile()).instances.filter(alive);
+    const recorded = readState(cliStateFile()).instances;
+    // Servers that died since (a reboot, the OOM killer): forget them and drop their directories.
+    await stopServices(recorded.filter((instance) => !alive(instance)));
+    const current = recorded.filter(alive);
     const wanted = names(args).filter((name) => !current.some((instance) => instance.name === name));
     for (const instance of current) console.log(`${instance.name.padEnd(14)} already up at ${instance.url} (pid ${instance.pid})`);
     if (wanted.length === 0) return;

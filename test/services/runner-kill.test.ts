@@ -61,5 +61,8 @@ describe('servers of a killed test runner', () => {
     // The watchdog removes the instance directories and the run's state file once the processes are gone.
     await waitUntil(() => !existsSync(stateFile), 30_000, () => `state file ${stateFile} was not removed`);
     for (const instance of instances) expect(existsSync(instance.dir), instance.dir).toBe(false);
+    const report = join(runsDir(), `${runner}.watchdog.log`);
+    expect(readFileSync(report, 'utf8')).toContain(`watchdog: runner ${runner} died; stopped`);
+    rmSync(report, { force: true });
   });
 });

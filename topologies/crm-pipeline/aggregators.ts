@@ -1,8 +1,7 @@
-import type { Aggregator, Cell } from '../../engine/index.js';
-import { monthLabel, quarterLabel } from './calendar-labels.js';
+import { monthLabel, quarterLabel, type Aggregator, type TableRow } from '../../engine/index.js';
 import type { DealEvent } from './deal-event.js';
 
-type OutputRow = Readonly<Record<string, Cell>>;
+type OutputRow = TableRow['row'];
 
 interface AgentMonth {
   manager: string | null;

@@ -1,27 +1,28 @@
-import { share, type Observable, type OperatorFunction } from 'rxjs';
 import {
   assignWatermarks,
   calendar,
   enrichFromTable,
+  fanOut,
   filterRecords,
   flatMapRecords,
+  indexTable,
   keyBy,
-  mapValues,
-  mergeStreams,
+  optionalDate,
+  optionalNumber,
+  optionalText,
   parseRecords,
+  requiredText,
+  streamInput,
+  tableInput,
+  toTableRows,
   windowAggregate,
-  type Cell,
-  type StreamBatch,
   type TableRow,
-  type TableSpec,
   type Topology,
-  type WindowResult,
 } from '../../engine/index.js';
 import { agentMonthlyAggregator, productQuarterlyAggregator } from './aggregators.js';
 import { dealEvents, productMatchKey, type DealEvent, type Opportunity } from './deal-event.js';
 import { crmPipelineInputs } from './inputs.js';
 import { crmAgentMonthly, crmProductQuarterly } from './outputs.js';
-import { indexTable, optionalDate, optionalNumber, optionalText, requiredText, streamInput, tableInput } from './row-values.js';
 
 const DAY_MS = 86_400_000;
 
@@ -38,10 +39,6 @@ export const CRM_NO_EVENT_TIME = 'crm_no_event_time';
 
 type RawOpportunity = Pick<Opportunity, 'salesAgent' | 'dealStage' | 'engageDate' | 'closeDate' | 'closeValue'> & { readonly productName: string | undefined };
 type TeamOpportunity = RawOpportunity & Pick<Opportunity, 'manager' | 'regionalOffice'>;
-
-function toTableRows(spec: TableSpec): OperatorFunction<StreamBatch<WindowResult<Readonly<Record<string, Cell>>>>, StreamBatch<TableRow>> {
-  return mapValues((window) => ({ table: spec.name, row: window.result }));
-}
 
 /**
  * CRM sales opportunities as events: each yields `engaged` at engage_date and `won`/`lost` at close_date,
@@ -72,12 +69,12 @@ export const crmPipelineTopology: Topology = {
   ],
 
   build(inputs, ctx) {
-    const teams = indexTable(tableInput(inputs, 'sales_teams'), 'sales_agent', (row) => ({
+    const teams = indexTable(tableInput(inputs, 'sales_teams', ctx), 'sales_agent', (row) => ({
       manager: optionalText(row, 'manager') ?? null,
       regionalOffice: optionalText(row, 'regional_office') ?? null,
     }));
     const products = new Map<string, { product: string; series: string | null; salesPrice: number | null }>();
-    for (const record of tableInput(inputs, 'products')) {
+    for (const record of tableInput(inputs, 'products', ctx)) {
       const product = optionalText(record.value, 'product');
       if (product === undefined) continue;
       const price = record.value['sales_price'];
@@ -88,7 +85,7 @@ export const crmPipelineTopology: Topology = {
       });
     }
 
-    const events$: Observable<StreamBatch<DealEvent>> = streamInput(inputs, 'sales_pipeline').pipe(
+    return streamInput(inputs, 'sales_pipeline', ctx).pipe(
       parseRecords(ctx, (record) => ({
         ...record,
         value: {
@@ -119,20 +116,22 @@ export const crmPipelineTopology: Topology = {
         dealEvents(record.value).map(({ kind, at }) => ({ ...record, eventTime: at, value: { kind, opportunity: record.value } })),
       ),
       assignWatermarks(ctx, { name: 'events_watermark', maxOutOfOrdernessMs: EVENTS_OUT_OF_ORDERNESS_MS }),
-      share(),
+      // Both tables read the same events: one pipeline, two branches.
+      fanOut<DealEvent, TableRow>(
+        (events) =>
+          events.pipe(
+            keyBy((event) => event.opportunity.salesAgent),
+            windowAggregate(ctx, { name: 'agent_monthly', assigner: calendar('month'), aggregator: agentMonthlyAggregator }),
+            toTableRows(crmAgentMonthly),
+          ),
+        (events) =>
+          events.pipe(
+            filterRecords((record) => record.value.kind === 'won'),
+            keyBy((event) => event.opportunity.product),
+            windowAggregate(ctx, { name: 'product_quarterly', assigner: calendar('quarter'), aggregator: productQuarterlyAggregator }),
+            toTableRows(crmProductQuarterly),
+          ),
+      ),
     );
-
-    const byAgent$ = events$.pipe(
-      keyBy((event) => event.opportunity.salesAgent),
-      windowAggregate(ctx, { name: 'agent_monthly', assigner: calendar('month'), aggregator: agentMonthlyAggregator }),
-      toTableRows(crmAgentMonthly),
-    );
-    const byProduct$ = events$.pipe(
-      filterRecords((record) => record.value.kind === 'won'),
-      keyBy((event) => event.opportunity.product),
-      windowAggregate(ctx, { name: 'product_quarterly', assigner: calendar('quarter'), aggregator: productQuarterlyAggregator }),
-      toTableRows(crmProductQuarterly),
-    );
-    return mergeStreams(byAgent$, byProduct$);
   },
 };

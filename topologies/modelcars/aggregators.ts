@@ -1,8 +1,7 @@
-import type { Aggregator, Cell } from '../../engine/index.js';
-import { monthLabel } from './calendar-labels.js';
+import { monthLabel, type Aggregator, type TableRow } from '../../engine/index.js';
 import type { CountryPayment, Order, ProductLineSale } from './model.js';
 
-type OutputRow = Readonly<Record<string, Cell>>;
+type OutputRow = TableRow['row'];
 
 interface ProductLineMonth {
   revenue: number;

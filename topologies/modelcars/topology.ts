@@ -1,28 +1,29 @@
-import { share, type Observable, type OperatorFunction } from 'rxjs';
+import { share, type Observable } from 'rxjs';
 import {
   assignWatermarks,
   calendar,
   enrichFromTable,
   filterRecords,
+  indexTable,
   joinStreams,
   keyBy,
-  mapValues,
   mergeStreams,
+  optionalText,
   parseRecords,
   RecordError,
+  requiredNumber,
+  requiredText,
+  streamInput,
+  tableInput,
+  toTableRows,
   windowAggregate,
-  type Cell,
   type StreamBatch,
-  type TableRow,
-  type TableSpec,
   type Topology,
-  type WindowResult,
 } from '../../engine/index.js';
 import { paymentsMonthlyAggregator, productLineMonthlyAggregator, statusMonthlyAggregator } from './aggregators.js';
 import { modelcarsInputs } from './inputs.js';
 import type { CountryPayment, LineWithOrder, Order, OrderLine, Payment, ProductLineSale } from './model.js';
 import { modelcarsPaymentsMonthly, modelcarsProductlineMonthly, modelcarsStatusMonthly } from './outputs.js';
-import { indexTable, optionalText, requiredNumber, requiredText, streamInput, tableInput } from './row-values.js';
 
 const DAY_MS = 86_400_000;
 
@@ -41,10 +42,6 @@ const ORDERS_OUT_OF_ORDERNESS_MS = 7 * DAY_MS;
  * small: countries × months). A live, time-ordered payment feed would want a far smaller bound.
  */
 const PAYMENTS_OUT_OF_ORDERNESS_MS = 3 * 366 * DAY_MS;
-
-function toTableRows(spec: TableSpec): OperatorFunction<StreamBatch<WindowResult<Readonly<Record<string, Cell>>>>, StreamBatch<TableRow>> {
-  return mapValues((window) => ({ table: spec.name, row: window.result }));
-}
 
 /**
  * The seed project's Model Cars sales: revenue per product line, orders per status and payments per
@@ -79,12 +76,12 @@ export const modelcarsTopology: Topology = {
   ],
 
   build(inputs, ctx) {
-    const products = indexTable(tableInput(inputs, 'products'), 'productCode', (row) => ({ productLine: optionalText(row, 'productLine') ?? '' }));
-    const customers = indexTable(tableInput(inputs, 'customers'), 'customerNumber', (row) => ({ country: optionalText(row, 'country') ?? '' }));
+    const products = indexTable(tableInput(inputs, 'products', ctx), 'productCode', (row) => ({ productLine: optionalText(row, 'productLine') ?? '' }));
+    const customers = indexTable(tableInput(inputs, 'customers', ctx), 'customerNumber', (row) => ({ country: optionalText(row, 'country') ?? '' }));
 
     // Every order goes on to the join (flagged), so its lines are dead-lettered at once with the reason;
     // only orders with a customer reach the status table.
-    const orders$: Observable<StreamBatch<Order>> = streamInput(inputs, 'orders').pipe(
+    const orders$: Observable<StreamBatch<Order>> = streamInput(inputs, 'orders', ctx).pipe(
       assignWatermarks(ctx, { name: 'orders_watermark', maxOutOfOrdernessMs: ORDERS_OUT_OF_ORDERNESS_MS }),
       parseRecords(ctx, (record) => {
         const orderNumber = requiredText(record, 'orderNumber');
@@ -102,7 +99,7 @@ export const modelcarsTopology: Topology = {
       share(),
     );
 
-    const lines$: Observable<StreamBatch<OrderLine>> = streamInput(inputs, 'orderdetails').pipe(
+    const lines$: Observable<StreamBatch<OrderLine>> = streamInput(inputs, 'orderdetails', ctx).pipe(
       parseRecords(ctx, (record) => {
         const quantity = requiredNumber(record, 'quantityOrdered');
         const price = requiredNumber(record, 'priceEach');
@@ -149,7 +146,7 @@ export const modelcarsTopology: Topology = {
       toTableRows(modelcarsProductlineMonthly),
     );
 
-    const byCountry$ = streamInput(inputs, 'payments').pipe(
+    const byCountry$ = streamInput(inputs, 'payments', ctx).pipe(
       assignWatermarks(ctx, { name: 'payments_watermark', maxOutOfOrdernessMs: PAYMENTS_OUT_OF_ORDERNESS_MS }),
       parseRecords(ctx, (record) => ({
         ...record,

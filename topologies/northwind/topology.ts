@@ -1,25 +1,27 @@
-import { share, type Observable, type OperatorFunction } from 'rxjs';
+import type { Observable } from 'rxjs';
 import {
   assignWatermarks,
   calendar,
   enrichFromTable,
+  fanOut,
+  indexTable,
   joinStreams,
   keyBy,
-  mapValues,
-  mergeStreams,
+  optionalText,
   parseRecords,
+  requiredNumber,
+  requiredText,
+  streamInput,
+  tableInput,
+  toTableRows,
   windowAggregate,
-  type Cell,
   type StreamBatch,
   type TableRow,
-  type TableSpec,
   type Topology,
-  type WindowResult,
 } from '../../engine/index.js';
 import { categoryMonthlyAggregator, countryMonthlyAggregator } from './aggregators.js';
 import { northwindInputs } from './inputs.js';
 import { northwindCategoryMonthly, northwindCountryMonthly } from './outputs.js';
-import { indexTable, optionalText, requiredNumber, requiredText, streamInput, tableInput } from './row-values.js';
 import type { LineWithCategory, LineWithOrder, LineWithProduct, Order, OrderLine, Sale } from './sale.js';
 
 const DAY_MS = 86_400_000;
@@ -32,10 +34,6 @@ const DAY_MS = 86_400_000;
  * however far the lines lag their orders.
  */
 const ORDERS_OUT_OF_ORDERNESS_MS = 7 * DAY_MS;
-
-function toTableRows(spec: TableSpec): OperatorFunction<StreamBatch<WindowResult<Readonly<Record<string, Cell>>>>, StreamBatch<TableRow>> {
-  return mapValues((window) => ({ table: spec.name, row: window.result }));
-}
 
 /**
  * Northwind sales by category and by customer country per month. Each order line is joined to its order
@@ -66,11 +64,11 @@ export const northwindTopology: Topology = {
   ],
 
   build(inputs, ctx) {
-    const products = indexTable(tableInput(inputs, 'products'), 'product_id', (row) => ({ categoryId: optionalText(row, 'category_id') }));
-    const categories = indexTable(tableInput(inputs, 'categories'), 'category_id', (row) => ({ name: optionalText(row, 'category_name') ?? '' }));
-    const customers = indexTable(tableInput(inputs, 'customers'), 'customer_id', (row) => ({ country: optionalText(row, 'country') ?? '' }));
+    const products = indexTable(tableInput(inputs, 'products', ctx), 'product_id', (row) => ({ categoryId: optionalText(row, 'category_id') }));
+    const categories = indexTable(tableInput(inputs, 'categories', ctx), 'category_id', (row) => ({ name: optionalText(row, 'category_name') ?? '' }));
+    const customers = indexTable(tableInput(inputs, 'customers', ctx), 'customer_id', (row) => ({ country: optionalText(row, 'country') ?? '' }));
 
-    const orders$: Observable<StreamBatch<Order>> = streamInput(inputs, 'orders').pipe(
+    const orders$: Observable<StreamBatch<Order>> = streamInput(inputs, 'orders', ctx).pipe(
       assignWatermarks(ctx, { name: 'orders_watermark', maxOutOfOrdernessMs: ORDERS_OUT_OF_ORDERNESS_MS }),
       parseRecords(ctx, (record) => ({
         ...record,
@@ -78,7 +76,7 @@ export const northwindTopology: Topology = {
       })),
     );
 
-    const lines$: Observable<StreamBatch<OrderLine>> = streamInput(inputs, 'order_details').pipe(
+    const lines$: Observable<StreamBatch<OrderLine>> = streamInput(inputs, 'order_details', ctx).pipe(
       parseRecords(ctx, (record) => {
         const unitPrice = requiredNumber(record, 'unit_price');
         const quantity = requiredNumber(record, 'quantity');
@@ -95,7 +93,7 @@ export const northwindTopology: Topology = {
       }),
     );
 
-    const sales$: Observable<StreamBatch<Sale>> = joinStreams<OrderLine, Order, LineWithOrder>(ctx, {
+    return joinStreams<OrderLine, Order, LineWithOrder>(ctx, {
       name: 'order_lines_join',
       many: lines$,
       one: orders$,
@@ -126,20 +124,21 @@ export const northwindTopology: Topology = {
         combine: (line, customer): Sale => ({ ...line, country: customer.country }),
         describeMiss: (line, key) => (key === undefined ? `order ${line.orderId} has no customer_id` : `no customer ${key}`),
       }),
-      // Both tables read the same joined lines: one join, two subscribers.
-      share(),
+      // Both tables read the same joined lines: one join, two branches.
+      fanOut<Sale, TableRow>(
+        (sales) =>
+          sales.pipe(
+            keyBy((sale) => sale.category),
+            windowAggregate(ctx, { name: 'category_monthly', assigner: calendar('month'), aggregator: categoryMonthlyAggregator }),
+            toTableRows(northwindCategoryMonthly),
+          ),
+        (sales) =>
+          sales.pipe(
+            keyBy((sale) => sale.country),
+            windowAggregate(ctx, { name: 'country_monthly', assigner: calendar('month'), aggregator: countryMonthlyAggregator }),
+            toTableRows(northwindCountryMonthly),
+          ),
+      ),
     );
-
-    const byCategory$ = sales$.pipe(
-      keyBy((sale) => sale.category),
-      windowAggregate(ctx, { name: 'category_monthly', assigner: calendar('month'), aggregator: categoryMonthlyAggregator }),
-      toTableRows(northwindCategoryMonthly),
-    );
-    const byCountry$ = sales$.pipe(
-      keyBy((sale) => sale.country),
-      windowAggregate(ctx, { name: 'country_monthly', assigner: calendar('month'), aggregator: countryMonthlyAggregator }),
-      toTableRows(northwindCountryMonthly),
-    );
-    return mergeStreams(byCategory$, byCountry$);
   },
 };

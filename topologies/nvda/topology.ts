@@ -1,16 +1,13 @@
-import { identity, type Observable } from 'rxjs';
+import { identity } from 'rxjs';
 import {
   assignWatermarks,
-  ConfigError,
   keyedProcess,
   parseRecords,
+  streamInput,
   windowAggregate,
-  type StreamBatch,
   type StreamRecord,
   type TableRow,
   type Topology,
-  type TopologyContext,
-  type TopologyInputs,
   type WindowResult,
 } from '../../engine/index.js';
 import { barAggregator, type Bar } from './bar-aggregator.js';
@@ -117,14 +114,12 @@ export const nvdaTopology: Topology = {
     { from: 'indicators per symbol', to: 'nvda_indicators' },
     { from: 'indicators per symbol', to: 'nvda_signals' },
   ],
-  build(inputs: TopologyInputs, ctx: TopologyContext): Observable<StreamBatch<TableRow>> {
-    const prices = inputs.streams['prices'];
-    if (prices === undefined) throw new ConfigError('inputs.prices', 'nvda needs the stream input "prices"');
+  build(inputs, ctx) {
     const symbol = (ctx.options['symbol'] ?? DEFAULT_SYMBOL).trim();
     const bar = ctx.options['bar'];
     const assigner = new DeferredAssigner();
     if (bar !== undefined) assigner.resolve(barAssigner(bar));
-    return prices.pipe(
+    return streamInput(inputs, 'prices', ctx).pipe(
       parseRecords(ctx, (record) => toPricePoint(record, symbol)),
       bar === undefined ? measureBarSize(ctx, { name: 'bar-size', onResolved: (resolved) => assigner.resolve(resolved) }) : identity,
       assignWatermarks(ctx, { name: 'prices-watermark', maxOutOfOrdernessMs: MAX_OUT_OF_ORDERNESS_MS }),

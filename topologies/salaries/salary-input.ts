@@ -1,4 +1,4 @@
-import { RecordError, type InputSpec, type Row, type StreamRecord } from '../../engine/index.js';
+import { optionalText, RecordError, yearStart, type InputSpec, type Row, type StreamRecord } from '../../engine/index.js';
 
 /** One survey answer, keys trimmed, event time = 1 January of `work_year` (UTC). */
 export interface Salary {
@@ -31,11 +31,6 @@ export const salariesInput: InputSpec = {
   }),
 };
 
-function text(row: Row, field: string): string {
-  const value = row[field];
-  return value === null || value === undefined ? '' : String(value).trim();
-}
-
 /**
  * Types a row and gives it its event time (the source has no timestamp column to take it from).
  * An empty text key is the empty string, not an error. Throws `RecordError` for a missing year or salary
@@ -47,16 +42,14 @@ export function toSalary(record: StreamRecord<Row>): StreamRecord<Salary> {
   if (typeof year !== 'number' || !Number.isSafeInteger(year)) throw new RecordError('parse_error', record.position, `not an integer: ${String(year)}`, 'work_year');
   const salary = row['salary_in_usd'];
   if (typeof salary !== 'number' || !Number.isFinite(salary)) throw new RecordError('parse_error', record.position, `not a number: ${String(salary)}`, 'salary_in_usd');
-  const date = new Date(0);
-  date.setUTCFullYear(year, 0, 1);
   return {
     ...record,
-    eventTime: date.getTime(),
+    eventTime: yearStart(year),
     value: {
       workYear: year,
-      jobTitle: text(row, 'job_title'),
-      experienceLevel: text(row, 'experience_level'),
-      companyLocation: text(row, 'company_location'),
+      jobTitle: optionalText(row, 'job_title') ?? '',
+      experienceLevel: optionalText(row, 'experience_level') ?? '',
+      companyLocation: optionalText(row, 'company_location') ?? '',
       salaryUsd: salary,
     },
   };

@@ -1,21 +1,17 @@
-import { connect, type Observable } from 'rxjs';
 import {
   assignWatermarks,
   calendar,
-  ConfigError,
+  fanOut,
   keyBy,
   mapValues,
-  mergeStreams,
   parseRecords,
+  streamInput,
+  utcYear,
   windowAggregate,
-  type StreamBatch,
   type TableRow,
   type Topology,
-  type TopologyContext,
-  type TopologyInputs,
-  type Window,
 } from '../../engine/index.js';
-import { salariesInput, toSalary } from './salary-input.js';
+import { salariesInput, toSalary, type Salary } from './salary-input.js';
 import { salaryStatsAggregator } from './salary-stats.js';
 import { salariesByCountryYearTable, salariesByTitleYearTable } from './tables.js';
 
@@ -28,10 +24,6 @@ const YEAR_MS = 366 * 86_400_000;
  * row is late (the golden test checks that against the files' measured disorder).
  */
 const MAX_OUT_OF_ORDERNESS_MS = 10 * YEAR_MS;
-
-function yearOf(window: Window): number {
-  return new Date(window.start).getUTCFullYear();
-}
 
 /**
  * `salaries`: per calendar year (event time = 1 January of `work_year`), salary statistics by job title
@@ -51,15 +43,12 @@ export const salariesTopology: Topology = {
     { from: 'yearly window by job_title, experience_level', to: 'salaries_by_title_year' },
     { from: 'yearly window by company_location', to: 'salaries_by_country_year' },
   ],
-  build(inputs: TopologyInputs, ctx: TopologyContext): Observable<StreamBatch<TableRow>> {
-    const salaries = inputs.streams['salaries'];
-    if (salaries === undefined) throw new ConfigError('inputs.salaries', 'salaries needs the stream input "salaries"');
-    return salaries.pipe(
+  build(inputs, ctx) {
+    return streamInput(inputs, 'salaries', ctx).pipe(
       parseRecords(ctx, toSalary),
       assignWatermarks(ctx, { name: 'salaries-watermark', maxOutOfOrdernessMs: MAX_OUT_OF_ORDERNESS_MS }),
-      // `connect` subscribes both branches before the input starts, so neither misses a batch.
-      connect((shared) =>
-        mergeStreams<TableRow>(
+      fanOut<Salary, TableRow>(
+        (shared) =>
           shared.pipe(
             keyBy((s) => JSON.stringify([s.jobTitle, s.experienceLevel])),
             windowAggregate(ctx, { name: 'by-title-year', assigner: calendar('year'), aggregator: salaryStatsAggregator }),
@@ -68,7 +57,7 @@ export const salariesTopology: Topology = {
               return {
                 table: salariesByTitleYearTable.name,
                 row: {
-                  work_year: yearOf(window),
+                  work_year: utcYear(window.start),
                   job_title: jobTitle,
                   experience_level: experienceLevel,
                   count: result.count,
@@ -79,15 +68,15 @@ export const salariesTopology: Topology = {
               };
             }),
           ),
+        (shared) =>
           shared.pipe(
             keyBy((s) => s.companyLocation),
             windowAggregate(ctx, { name: 'by-country-year', assigner: calendar('year'), aggregator: salaryStatsAggregator }),
             mapValues(({ key, window, result }) => ({
               table: salariesByCountryYearTable.name,
-              row: { work_year: yearOf(window), company_location: key, count: result.count, avg_salary_usd: result.sum / result.count },
+              row: { work_year: utcYear(window.start), company_location: key, count: result.count, avg_salary_usd: result.sum / result.count },
             })),
           ),
-        ),
       ),
     );
   },

@@ -1,4 +1,4 @@
-import { RecordError, type InputSpec, type Row, type StreamRecord } from '../../engine/index.js';
+import { optionalText, RecordError, yearStart, type InputSpec, type Row, type StreamRecord } from '../../engine/index.js';
 
 /** The WorldBank.csv columns this topology reads (quoted headers with commas, kept verbatim). */
 export const WORLD_BANK_COLUMNS = {
@@ -51,18 +51,6 @@ export const worldBankInput: InputSpec = {
   }),
 };
 
-/** Epoch ms of 1 January 00:00 UTC of a year (any year, unlike `Date.UTC` for 0–99). */
-export function yearStart(year: number): number {
-  const date = new Date(0);
-  date.setUTCFullYear(year, 0, 1);
-  return date.getTime();
-}
-
-function text(row: Row, field: string): string {
-  const value = row[field];
-  return value === null || value === undefined ? '' : String(value).trim();
-}
-
 function optionalNumber(record: StreamRecord<Row>, field: string): number | null {
   const value = record.value[field];
   if (value === null || value === undefined) return null;
@@ -75,7 +63,7 @@ export function toCountryYear(record: StreamRecord<Row>): StreamRecord<CountryYe
   const row = record.value;
   const year = row[C.year];
   if (typeof year !== 'number' || !Number.isSafeInteger(year)) throw new RecordError('parse_error', record.position, `not an integer: ${String(year)}`, C.year);
-  const countryCode = text(row, C.code);
+  const countryCode = optionalText(row, C.code) ?? '';
   if (countryCode === '') throw new RecordError('parse_error', record.position, 'missing value', C.code);
   return {
     ...record,
@@ -83,8 +71,8 @@ export function toCountryYear(record: StreamRecord<Row>): StreamRecord<CountryYe
     key: countryCode,
     value: {
       countryCode,
-      country: text(row, C.country),
-      region: text(row, C.region),
+      country: optionalText(row, C.country) ?? '',
+      region: optionalText(row, C.region) ?? '',
       year,
       gdp: optionalNumber(record, C.gdp),
       gdpPerCapita: optionalNumber(record, C.gdpPerCapita),

@@ -1,21 +1,18 @@
-import { connect, type Observable } from 'rxjs';
 import {
   assignWatermarks,
   calendar,
-  ConfigError,
+  fanOut,
   flatMapRecords,
   keyBy,
   mapValues,
-  mergeStreams,
   parseRecords,
+  streamInput,
+  utcYear,
   windowAggregate,
-  type StreamBatch,
   type TableRow,
   type Topology,
-  type TopologyContext,
-  type TopologyInputs,
 } from '../../engine/index.js';
-import { toCountryYear, worldBankInput } from './indicator-input.js';
+import { toCountryYear, worldBankInput, type CountryYear } from './indicator-input.js';
 import { regionYearAggregator } from './region-year-aggregator.js';
 import { worldCountryGrowthTable, worldRegionYearTable } from './tables.js';
 import { yearPairAggregator, yearPairs } from './year-pairs.js';
@@ -46,15 +43,12 @@ export const worldEconomyTopology: Topology = {
     { from: 'yearly window by region', to: 'world_region_year' },
     { from: 'year-pair window by country code', to: 'world_country_growth' },
   ],
-  build(inputs: TopologyInputs, ctx: TopologyContext): Observable<StreamBatch<TableRow>> {
-    const worldBank = inputs.streams['world_bank'];
-    if (worldBank === undefined) throw new ConfigError('inputs.world_bank', 'world-economy needs the stream input "world_bank"');
-    return worldBank.pipe(
+  build(inputs, ctx) {
+    return streamInput(inputs, 'world_bank', ctx).pipe(
       parseRecords(ctx, toCountryYear),
       assignWatermarks(ctx, { name: 'world-bank-watermark', maxOutOfOrdernessMs: MAX_OUT_OF_ORDERNESS_MS }),
-      // `connect` subscribes both branches before the input starts, so neither misses a batch.
-      connect((shared) =>
-        mergeStreams<TableRow>(
+      fanOut<CountryYear, TableRow>(
+        (shared) =>
           shared.pipe(
             keyBy((c) => c.region),
             windowAggregate(ctx, { name: 'region-year', assigner: calendar('year'), aggregator: regionYearAggregator }),
@@ -62,7 +56,7 @@ export const worldEconomyTopology: Topology = {
               table: worldRegionYearTable.name,
               row: {
                 region: key,
-                year: new Date(window.start).getUTCFullYear(),
+                year: utcYear(window.start),
                 countries: result.countries,
                 gdp_usd_sum: result.gdpSum,
                 gdp_per_capita_avg: result.gdpPerCapitaAvg,
@@ -71,6 +65,7 @@ export const worldEconomyTopology: Topology = {
               },
             })),
           ),
+        (shared) =>
           shared.pipe(
             keyBy((c) => c.countryCode),
             windowAggregate(ctx, { name: 'country-year-pairs', assigner: yearPairs(), aggregator: yearPairAggregator }),
@@ -81,7 +76,6 @@ export const worldEconomyTopology: Topology = {
               return [{ ...record, value: { table: worldCountryGrowthTable.name, row } }];
             }),
           ),
-        ),
       ),
     );
   },

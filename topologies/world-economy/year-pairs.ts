@@ -1,5 +1,5 @@
-import type { Aggregator, StreamRecord, Window, WindowAssigner } from '../../engine/index.js';
-import { yearStart, type CountryYear } from './indicator-input.js';
+import { utcYear, yearStart, type Aggregator, type StreamRecord, type Window, type WindowAssigner } from '../../engine/index.js';
+import type { CountryYear } from './indicator-input.js';
 
 /**
  * Two-calendar-year windows sliding by one year: a record of year y belongs to [y−1, y+1) and [y, y+2).
@@ -12,7 +12,7 @@ export function yearPairs(): WindowAssigner {
     kind: 'fixed',
     describe: 'calendar year pairs, sliding by 1 year',
     assign(eventTime: number): readonly Window[] {
-      const year = new Date(eventTime).getUTCFullYear();
+      const year = utcYear(eventTime);
       return [
         { start: yearStart(year - 1), end: yearStart(year + 1) },
         { start: yearStart(year), end: yearStart(year + 2) },
@@ -51,7 +51,7 @@ export const yearPairAggregator: Aggregator<CountryYear, StreamRecord<CountryYea
     target.push(...other);
   },
   result(acc, _key, window) {
-    const laterYear = new Date(window.start).getUTCFullYear() + 1;
+    const laterYear = utcYear(window.start) + 1;
     const laterStart = yearStart(laterYear);
     let current: StreamRecord<CountryYear> | undefined;
     let previous: StreamRecord<CountryYear> | undefined;

@@ -117,6 +117,8 @@ export const elasticsearch: ServiceModule<'elasticsearch'> = {
           ES_PATH_CONF: config,
           ES_TMPDIR: join(dir, 'tmp'),
           ES_JAVA_OPTS: '-Xms512m -Xmx512m -XX:-UsePerfData',
+          // The launcher JVM probes the server's JVM flags through files in its own temp dir: keep them in ours.
+          CLI_JAVA_OPTS: `-XX:-UsePerfData -Djava.io.tmpdir=${join(dir, 'tmp')}`,
         },
         cwd: dir,
         logFile,

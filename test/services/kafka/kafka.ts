@@ -87,7 +87,7 @@ export const kafka: ServiceModule<'kafka'> = {
         properties,
         fillTemplate(readFileSync(join(SOURCE_DIR, 'server.properties.tmpl'), 'utf8'), { PORT: port, CPORT: controllerPort, DATA_DIR: dir }),
       );
-      await run(java(), ['-cp', classpath(), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties]);
+      await run(java(), ['-XX:-UsePerfData', '-cp', classpath(), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties]);
       const logFile = join(dir, 'kafka.log');
       const spawned = spawnServer({
         command: java(),

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { copyEncoder, escapeCopyText, formatNumber } from './copy-text.js';
+
+describe('COPY text encoding', () => {
+  it('escapes exactly the characters COPY text format gives meaning to', () => {
+    expect(escapeCopyText('a\tb\nc\rd\\e')).toBe('a\\tb\\nc\\rd\\\\e');
+    expect(escapeCopyText(`'quotes' "double" ; DROP TABLE x; -- 日本 ✓`)).toBe(`'quotes' "double" ; DROP TABLE x; -- 日本 ✓`);
+    expect(escapeCopyText('\\N')).toBe('\\\\N');
+  });
+
+  it('writes null as \\N, booleans as t/f, timestamps as ISO-8601 UTC', () => {
+    expect(copyEncoder('text')(null)).toBe('\\N');
+    expect(copyEncoder('text')(undefined)).toBe('\\N');
+    expect(copyEncoder('text')('')).toBe('');
+    expect(copyEncoder('boolean')(true)).toBe('t');
+    expect(copyEncoder('boolean')(false)).toBe('f');
+    const timestamp = copyEncoder('timestamptz');
+    expect(timestamp(Date.UTC(2024, 0, 2, 14, 30, 0, 123))).toBe('2024-01-02T14:30:00.123Z');
+    expect(timestamp(Date.UTC(2024, 0, 2, 14, 30, 0, 123))).toBe('2024-01-02T14:30:00.123Z');
+    expect(timestamp(0)).toBe('1970-01-01T00:00:00.000Z');
+    // Not representable: goes as text, so the server rejects that one row.
+    expect(timestamp(Number.NaN)).toBe('NaN');
+  });
+
+  it('formats numbers exactly as String() does', () => {
+    const samples = [0, -0, 1, -1, 0.1, 0.2, 0.3, 1.1, 481.23, -481.23, 0.05, -0.05, 1e-7, 123456789.5, 999999999.999999, 1e21, 2 ** 53, 0.1 + 0.2,
+      Number.NaN, Number.POSITIVE_INFINITY, 1234.5678, 0.000001, 33.333333, 5e-324, -1e9 + 0.25];
+    for (const value of samples) expect(formatNumber(value), String(value)).toBe(String(value));
+    // Pseudo-random prices, averages and ratios with 0–8 decimals, and raw doubles.
+    let state = 12345;
+    const next = (): number => ((state = (state * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    for (let i = 0; i < 20_000; i++) {
+      const decimals = i % 9;
+      const value = Math.round((next() - 0.3) * 10 ** (i % 12) * 10 ** decimals) / 10 ** decimals;
+      expect(formatNumber(value)).toBe(String(value));
+      const raw = (next() - 0.5) * 10 ** ((i % 20) - 6);
+      expect(formatNumber(raw)).toBe(String(raw));
+    }
+  });
+});
