@@ -39,7 +39,7 @@ function setup(options: Partial<JoinStreamsOptions<Line, Order, string>> = {}) {
   const orderRec = new RecordFactory('orders.csv', '');
   const line = (orderId: string | null, product: string): StreamRecord<Line> => lineRec.record({ orderId, product }, 0);
   const order = (orderId: string, customer: string, eventTime: number): StreamRecord<Order> => orderRec.record({ orderId, customer }, eventTime);
-  return { test, lines, orders, out, line, order, lineRec };
+  return { test, lines, orders, out, line, order, lineRec, orderRec };
 }
 
 describe('joinStreams', () => {
@@ -55,7 +55,7 @@ describe('joinStreams', () => {
   });
 
   it('buffers lines that arrive before their order and emits them, in order, before the order batch’s watermark', () => {
-    const { test, lines, orders, out, line, order, lineRec } = setup();
+    const { test, lines, orders, out, line, order, lineRec, orderRec } = setup();
     lines.next({ records: [line('2', 'Tofu'), line('3', 'Ikura'), line('2', 'Konbu')] });
     expect(out.batches).toEqual([]);
     expect(test.lowestHeld()).toEqual(new Map([[lineRec.partitionId(), 1]]));
@@ -69,12 +69,17 @@ describe('joinStreams', () => {
         watermark: 1_500,
       },
     ]);
-    // Only line 2 ('Ikura', waiting for order 3) is still held.
-    expect(test.lowestHeld()).toEqual(new Map([[lineRec.partitionId(), 2]]));
+    // Only line 2 ('Ikura', waiting for order 3) is still held; the orders partition stays pinned.
+    expect(test.lowestHeld()).toEqual(
+      new Map([
+        [lineRec.partitionId(), 2],
+        [orderRec.partitionId(), Number.NEGATIVE_INFINITY],
+      ]),
+    );
   });
 
   it('dead-letters lines still waiting when the order side completes, lines arriving after that, and lines without key', () => {
-    const { test, lines, orders, out, line, order } = setup();
+    const { test, lines, orders, out, line, order, orderRec } = setup();
     lines.next({ records: [line('9', 'Chai'), line(null, 'Chang')] });
     expect(test.deadLetters.map((d) => [d.position.offset, d.reason, d.detail])).toEqual([[2, 'join_miss', 'no orders key']]);
     orders.next({ records: [order('1', 'ALFKI', 1)] });
@@ -83,7 +88,7 @@ describe('joinStreams', () => {
       [2, 'no orders key'],
       [1, 'no orders match for key 9'],
     ]);
-    expect(test.lowestHeld()).toEqual(new Map());
+    expect(test.lowestHeld()).toEqual(new Map([[orderRec.partitionId(), Number.NEGATIVE_INFINITY]]));
     lines.next({ records: [line('7', 'Tofu'), line('1', 'Ikura')] });
     expect(test.deadLetters.map((d) => d.position.offset)).toEqual([2, 1, 3]);
     expect(out.records.map((r) => r.value)).toEqual(['ALFKI:Ikura']);

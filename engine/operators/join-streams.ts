@@ -2,6 +2,7 @@ import { Observable, Subscription } from 'rxjs';
 import { partitionId, type StreamBatch, type StreamRecord } from '../record.js';
 import type { TopologyContext } from '../topology.js';
 import { MinWatermark } from './min-watermark.js';
+import { PinnedPartitions } from './pinned-partitions.js';
 
 export interface JoinStreamsOptions<L, R, O> {
   readonly name: string;
@@ -31,7 +32,8 @@ export interface JoinStreamsOptions<L, R, O> {
  * Joins a many-side stream to a one-side stream by key (order lines to orders), whichever arrives
  * first: unmatched many-side records wait in keyed state (registered as state hold `name`: per
  * partition, the lowest offset of a waiting record). One-side records are kept for the life of the
- * subscription (a line may come any time later); they are not a state hold.
+ * subscription (a line may come any time later), so the one side's partitions are pinned in the same
+ * hold: never committed, re-read from their start after a restart.
  *
  * Misses are dead-lettered as `join_miss` with the line's position: a line without key at once; lines
  * still waiting when the one side completes at that moment (no order can come any more), and lines
@@ -53,8 +55,10 @@ export function joinStreams<L, R, O>(ctx: TopologyContext, options: JoinStreamsO
   const both = options.watermark === 'both';
   const describeMiss = options.describeMiss ?? ((_value: L, key: string | undefined) => (key === undefined ? `no ${name} key` : `no ${name} match for key ${key}`));
   const live = new Set<Map<string, StreamRecord<L>[]>>();
+  // The one side is kept whole for the life of the stream: its partitions are pinned (see PinnedPartitions).
+  const onePartitions = new PinnedPartitions();
   ctx.holds.register(name, () => {
-    const held = new Map<string, number>();
+    const held = new Map<string, number>(onePartitions.holds());
     for (const pending of live) {
       for (const lines of pending.values()) {
         for (const line of lines) {
@@ -104,6 +108,7 @@ export function joinStreams<L, R, O>(ctx: TopologyContext, options: JoinStreamsO
           try {
             const out: StreamRecord<O>[] = [];
             for (const order of batch.records) {
+              onePartitions.add(partitionId(order.position));
               const key = oneKey(order.value);
               if (order.op === 'delete') {
                 ones.delete(key);

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { OperatorProbe } from '../../test/harness/batch-collector.js';
 import { RecordFactory } from '../../test/harness/record-factory.js';
-import type { StreamRecord } from '../record.js';
+import { partitionId, type StreamRecord } from '../record.js';
+import { createTestContext } from '../../test/harness/test-context.js';
 import { keyedProcess } from './keyed-state.js';
 
 /** Year-over-year growth per country: keyed state that outlives any window. */
-function growth() {
-  return keyedProcess<number, { previous: number | undefined }, string>({
+function growth(ctx = createTestContext().ctx) {
+  return keyedProcess<number, { previous: number | undefined }, string>(ctx, {
     name: 'growth',
     init: () => ({ previous: undefined }),
     process(state, record) {
@@ -31,7 +32,7 @@ describe('keyedProcess', () => {
   it('calls init once per key (also when the state is falsy) and shares the key "" for unkeyed records', () => {
     const inits: string[] = [];
     const probe = new OperatorProbe(
-      keyedProcess<number, number, number>({
+      keyedProcess<number, number, number>(createTestContext().ctx, {
         name: 'count',
         init: (key) => {
           inits.push(key);
@@ -52,5 +53,20 @@ describe('keyedProcess', () => {
     first.push([rec.record(100, 1, { key: 'DE' })]);
     const second = new OperatorProbe(operator);
     expect(second.push([rec.record(200, 2, { key: 'DE' })])[0]!.records).toEqual([]);
+  });
+
+  it('pins every partition that fed the state, so no position of it is committed before a snapshot exists', () => {
+    const context = createTestContext();
+    const probe = new OperatorProbe(growth(context.ctx));
+    expect(context.lowestHeld()).toEqual(new Map());
+    const a = new RecordFactory('a.csv', '');
+    const b = new RecordFactory('b.csv', 'p1');
+    probe.push([a.record(1, 1, { key: 'DE' }), b.record(2, 1, { key: 'FR' }), a.record(3, 2, { key: 'DE' })]);
+    expect(context.lowestHeld()).toEqual(
+      new Map([
+        [partitionId({ source: 'a.csv', partition: '' }), Number.NEGATIVE_INFINITY],
+        [partitionId({ source: 'b.csv', partition: 'p1' }), Number.NEGATIVE_INFINITY],
+      ]),
+    );
   });
 });

@@ -124,7 +124,7 @@ export const nvdaTopology: Topology = {
       bar === undefined ? measureBarSize(ctx, { name: 'bar-size', onResolved: (resolved) => assigner.resolve(resolved) }) : identity,
       assignWatermarks(ctx, { name: 'prices-watermark', maxOutOfOrdernessMs: MAX_OUT_OF_ORDERNESS_MS }),
       windowAggregate(ctx, { name: 'bars', assigner, aggregator: barAggregator }),
-      keyedProcess<WindowResult<Bar>, SymbolState, TableRow>({
+      keyedProcess<WindowResult<Bar>, SymbolState, TableRow>(ctx, {
         name: 'indicators',
         init: () => ({ calculator: new IndicatorCalculator(), previous: undefined }),
         process: rowsOfBar,
