@@ -7,8 +7,16 @@
 # vitest global setup installs it on demand too.
 set -euo pipefail
 
+# `--best-effort` (used by `npm test`): skip quietly when servers are not wanted, warn instead of failing
+# when not root (the test that needs a missing package then names it).
+best_effort=0
+[ "${1:-}" = --best-effort ] && best_effort=1
+if [ "$best_effort" = 1 ] && [ "${CLOUDPULSE_NO_SERVICES:-}" = 1 ]; then
+  exit 0
+fi
 if [ "$(id -u)" != 0 ]; then
   echo "install-system-deps: run as root (apt-get install)" >&2
+  [ "$best_effort" = 1 ] && exit 0
   exit 1
 fi
 
