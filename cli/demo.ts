@@ -27,6 +27,8 @@ export interface DemoOptions {
   readonly log: Writable;
   /** Where the progress bar goes (stderr); undefined for none. */
   readonly progress?: Writable & { isTTY?: boolean };
+  /** Engine events of every run (the metrics endpoint listens here); default: a fresh bus. */
+  readonly events?: EngineEvents;
 }
 
 interface DemoRun {
@@ -63,6 +65,7 @@ const runs: readonly DemoRun[] = [
 export async function runDemo(options: DemoOptions): Promise<number> {
   const { out, scale, seed, log } = options;
   const dataRoot = join(out, 'demo-data');
+  const events = options.events ?? new EngineEvents();
   const stop = onStopSignals();
   const summary: string[][] = [['run', 'records', 'rows out', 'dead letters', 'late', 'seconds', 'records/s']];
   let totalRecords = 0;
@@ -76,9 +79,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       await run.generate(dataDir, seed, scale);
 
       const runOut = join(out, run.label);
-      const events = new EngineEvents();
       const progress = options.progress === undefined ? undefined : new ProgressReporter(options.progress, { label: run.label });
-      progress?.attach(events);
+      const detachProgress = progress?.attach(events);
       const result = await runReplay({
         topology: findTopology(run.topology)!,
         dataDir,
@@ -88,7 +90,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         deadLetterSink: new DeadLetterFileSink(join(runOut, 'dead_letter.csv'), { append: false, fsync: false }),
         events,
         signal: stop.signal,
-      }).finally(() => progress?.finish());
+      }).finally(() => {
+        detachProgress?.();
+        progress?.finish();
+      });
 
       const seconds = result.elapsedMs / 1000;
       const rowsOut = Object.values(result.rowsOut).reduce((sum, n) => sum + n, 0);

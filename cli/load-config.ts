@@ -19,6 +19,8 @@ export const replayConfigSchema = z.strictObject({
   resume: z.boolean().default(false),
   ordering: z.enum(['file', 'event-time']).default('file'),
   progress: z.boolean().default(true),
+  /** `file`, `console`, a postgres:// URL, or a Postgres sink config object (see connectors/postgres/config.ts). */
+  sinks: z.array(z.union([z.string().min(1), z.looseObject({ type: z.literal('postgres') })])).default([]),
 });
 
 export type ReplayConfig = z.infer<typeof replayConfigSchema>;

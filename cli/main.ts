@@ -1,17 +1,17 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { join, resolve } from 'node:path';
-import { ConfigError, EngineError, EngineEvents, formatPosition, type Sink, type Topology } from '../engine/index.js';
-import { ConsoleSink } from '../connectors/console/console-sink.js';
+import { ConfigError, EngineError, EngineEvents, formatPosition, type Topology } from '../engine/index.js';
 import { DeadLetterFileSink } from '../connectors/file/dead-letter-file-sink.js';
-import { FileSink } from '../connectors/file/file-sink.js';
 import { ProgressReporter } from '../replay/index.js';
 import { findTopology, topologies } from '../topologies/index.js';
+import { createSinks, type SinkTarget } from './create-sinks.js';
 import { runDemo } from './demo.js';
 import { ExitCode } from './exit-codes.js';
 import { readConfigFile, replayConfigSchema, toEpochMs, validateConfig } from './load-config.js';
 import { runReplay } from './run-replay.js';
 import { describeTopology } from './describe-topology.js';
+import { metricsFlagHelp, startCliMetrics, type MetricsFlags } from './metrics-option.js';
 import { onStopSignals } from './stop-signals.js';
 
 const program = new Command('cloudpulse')
@@ -49,9 +49,13 @@ program
   .option('--set <option=value...>', 'a topology option (see `cloudpulse topologies <name>`)')
   .option('--bar <size>', 'bar size for nvda (1m, 5m, 1h, 1d, 1w, 1mo)')
   .option('--symbol <symbol>', 'symbol for nvda when the input has none')
+  .option('--sink <target...>', 'where rows go: file (the default, into --out), console, postgres://user@host:port/db[?schema=s&pipeline=p]')
   .option('--console', 'also print every output row as a JSON line')
   .option('--strict', 'exit with code 3 when any record was dead-lettered')
   .option('--no-progress', 'no progress output')
+  .option('--metrics-host <host>', metricsFlagHelp.host)
+  .option('--metrics-port <port>', metricsFlagHelp.port)
+  .option('--no-metrics', metricsFlagHelp.off)
   .action(async (name: string | undefined, flags: ReplayFlags) => {
     process.exitCode = await replayCommand(name, flags);
   });
@@ -62,16 +66,26 @@ program
   .option('--out <dir>', 'output folder', './cloudpulse-out')
   .option('--scale <n>', 'how much data to generate (1 = a few seconds)', '1')
   .option('--seed <n>', 'generator seed', '42')
-  .action(async (flags: { out: string; scale: string; seed: string }) => {
+  .option('--metrics-host <host>', metricsFlagHelp.host)
+  .option('--metrics-port <port>', metricsFlagHelp.port)
+  .option('--no-metrics', metricsFlagHelp.off)
+  .action(async (flags: { out: string; scale: string; seed: string } & MetricsFlags) => {
     const scale = Number(flags.scale);
     const seed = Number(flags.seed);
     if (!(scale > 0)) throw new ConfigError('scale', 'must be a number > 0');
     if (!Number.isInteger(seed)) throw new ConfigError('seed', 'must be an integer');
-    process.exitCode = await runDemo({ out: resolve(flags.out), scale, seed, log: process.stdout, progress: process.stderr });
+    const events = new EngineEvents();
+    const metrics = await startCliMetrics(flags, events, process.stderr);
+    try {
+      process.exitCode = await runDemo({ out: resolve(flags.out), scale, seed, log: process.stdout, progress: process.stderr, events });
+    } finally {
+      await metrics?.close();
+    }
   });
 
-interface ReplayFlags {
+interface ReplayFlags extends MetricsFlags {
   config?: string;
+  sink?: string[];
   data?: string;
   file?: string[];
   speed?: string;
@@ -134,8 +148,11 @@ async function replayCommand(name: string | undefined, flags: ReplayFlags): Prom
   const progress = config.progress ? new ProgressReporter(process.stderr, { label: topology.name }) : undefined;
   if (progress !== undefined) events.on((event) => progress.onEvent(event));
   const stop = onStopSignals();
-  const sinks: Sink[] = [new FileSink({ dir: out, format: config.format, resume: config.resume, fsync: true })];
-  if (flags.console === true) sinks.push(new ConsoleSink(process.stdout));
+  const targets: SinkTarget[] = [...(flags.sink ?? (config.sinks as SinkTarget[]))];
+  if (flags.console === true) targets.push(...(targets.length === 0 ? ['file', 'console'] : ['console']));
+  const sinks = createSinks(targets, { out, format: config.format, resume: config.resume });
+  const writesFiles = sinks.some((sink) => sink.name === 'file');
+  const metrics = await startCliMetrics(flags, events, process.stderr);
   const result = await runReplay({
     topology,
     dataDir: resolve(config.data),
@@ -149,14 +166,18 @@ async function replayCommand(name: string | undefined, flags: ReplayFlags): Prom
     signal: stop.signal,
     ...(config.from === undefined ? {} : { from: toEpochMs(config.from)! }),
     ...(config.to === undefined ? {} : { to: toEpochMs(config.to)! }),
-  }).finally(() => {
+  }).finally(async () => {
     progress?.finish();
     stop.dispose();
+    await metrics?.close();
   });
 
   const seconds = result.elapsedMs / 1000;
   process.stdout.write(`${topology.name}: ${result.recordsIn} records in ${seconds.toFixed(2)} s (${Math.round(result.recordsIn / Math.max(seconds, 1e-3))} records/s)\n`);
-  for (const [table, rows] of Object.entries(result.rowsOut)) process.stdout.write(`  ${table}: ${rows} rows written → ${join(out, `${table}.${config.format}`)}\n`);
+  const sinkNames = sinks.map((sink) => sink.name).join(', ');
+  for (const [table, rows] of Object.entries(result.rowsOut)) {
+    process.stdout.write(`  ${table}: ${rows} rows written → ${writesFiles ? join(out, `${table}.${config.format}`) : sinkNames}\n`);
+  }
   const byReason = new Map<string, number>();
   for (const letter of result.deadLetters) byReason.set(letter.reason, (byReason.get(letter.reason) ?? 0) + 1);
   for (const [reason, count] of byReason) process.stdout.write(`  dead letters (${reason}): ${count} → ${join(out, 'dead_letter.csv')}\n`);
