@@ -12,21 +12,22 @@ export interface SinkSettings {
   readonly out: string;
   readonly format: 'csv' | 'jsonl';
   readonly resume: boolean;
+  /** Name under which transactional sinks store positions when the target names none (default: the topology). */
+  readonly pipeline?: string;
 }
 
 /**
- * Builds the sinks of a replay. Without targets the file sink alone writes `<out>/`; `file` names it
- * explicitly beside others. Every target is validated before anything runs; a bad one names
- * `sinks.<index>`.
+ * Builds the sinks of a replay (`file` writes `<out>/`). Every target is validated before anything
+ * runs; a bad one names `sinks.<index>`.
  */
 export function createSinks(targets: readonly SinkTarget[], settings: SinkSettings): Sink[] {
-  const wanted = targets.length === 0 ? ['file'] : targets;
-  return wanted.map((target, index): Sink => {
+  return targets.map((target, index): Sink => {
     const path = `sinks.${index}`;
-    if (typeof target !== 'string') return createPostgresSink(target, { path });
+    const postgresOptions = { path, ...(settings.pipeline === undefined ? {} : { defaultPipeline: settings.pipeline }) };
+    if (typeof target !== 'string') return createPostgresSink(target, postgresOptions);
     if (target === 'file') return new FileSink({ dir: settings.out, format: settings.format, resume: settings.resume, fsync: true });
     if (target === 'console') return new ConsoleSink(process.stdout);
-    if (isPostgresUrl(target)) return createPostgresSink(target, { path });
+    if (isPostgresUrl(target)) return createPostgresSink(target, postgresOptions);
     throw new ConfigError(path, `unknown sink ${JSON.stringify(redact(target))}: use file, console or postgres://user@host:port/database`);
   });
 }

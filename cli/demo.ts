@@ -15,6 +15,7 @@ import {
   ProgressReporter,
 } from '../replay/index.js';
 import { findTopology } from '../topologies/index.js';
+import { createSinks, type SinkTarget } from './create-sinks.js';
 import { ExitCode } from './exit-codes.js';
 import { runReplay } from './run-replay.js';
 import { onStopSignals } from './stop-signals.js';
@@ -29,6 +30,8 @@ export interface DemoOptions {
   readonly progress?: Writable & { isTTY?: boolean };
   /** Engine events of every run (the metrics endpoint listens here); default: a fresh bus. */
   readonly events?: EngineEvents;
+  /** Extra sinks beside the file sink (`--sink postgres://…`), one pipeline per run and data set. */
+  readonly sinks?: readonly SinkTarget[];
 }
 
 interface DemoRun {
@@ -65,6 +68,8 @@ const runs: readonly DemoRun[] = [
 export async function runDemo(options: DemoOptions): Promise<number> {
   const { out, scale, seed, log } = options;
   const dataRoot = join(out, 'demo-data');
+  // A bad --sink fails here, before any data is generated.
+  createSinks(options.sinks ?? [], { out, format: 'csv', resume: false });
   const events = options.events ?? new EngineEvents();
   const stop = onStopSignals();
   const summary: string[][] = [['run', 'records', 'rows out', 'dead letters', 'late', 'seconds', 'records/s']];
@@ -86,7 +91,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         dataDir,
         ...(run.files === undefined ? {} : { files: run.files }),
         ...(run.options === undefined ? {} : { options: run.options }),
-        sinks: [new FileSink({ dir: runOut, format: 'csv', resume: false, fsync: false })],
+        sinks: [
+          new FileSink({ dir: runOut, format: 'csv', resume: false, fsync: false }),
+          // The pipeline name carries seed and scale: the same data resumes after its stored positions, other data starts afresh.
+          ...createSinks(options.sinks ?? [], { out: runOut, format: 'csv', resume: false, pipeline: `demo-${run.label}-seed${seed}-scale${scale}` }),
+        ],
         deadLetterSink: new DeadLetterFileSink(join(runOut, 'dead_letter.csv'), { append: false, fsync: false }),
         events,
         signal: stop.signal,

@@ -66,10 +66,11 @@ program
   .option('--out <dir>', 'output folder', './cloudpulse-out')
   .option('--scale <n>', 'how much data to generate (1 = a few seconds)', '1')
   .option('--seed <n>', 'generator seed', '42')
+  .option('--sink <target...>', 'also write every run to postgres://user@host:port/db[?schema=s] (or console)')
   .option('--metrics-host <host>', metricsFlagHelp.host)
   .option('--metrics-port <port>', metricsFlagHelp.port)
   .option('--no-metrics', metricsFlagHelp.off)
-  .action(async (flags: { out: string; scale: string; seed: string } & MetricsFlags) => {
+  .action(async (flags: { out: string; scale: string; seed: string; sink?: string[] } & MetricsFlags) => {
     const scale = Number(flags.scale);
     const seed = Number(flags.seed);
     if (!(scale > 0)) throw new ConfigError('scale', 'must be a number > 0');
@@ -77,7 +78,7 @@ program
     const events = new EngineEvents();
     const metrics = await startCliMetrics(flags, events, process.stderr);
     try {
-      process.exitCode = await runDemo({ out: resolve(flags.out), scale, seed, log: process.stdout, progress: process.stderr, events });
+      process.exitCode = await runDemo({ out: resolve(flags.out), scale, seed, log: process.stdout, progress: process.stderr, events, sinks: flags.sink ?? [] });
     } finally {
       await metrics?.close();
     }
@@ -149,7 +150,8 @@ async function replayCommand(name: string | undefined, flags: ReplayFlags): Prom
   if (progress !== undefined) events.on((event) => progress.onEvent(event));
   const stop = onStopSignals();
   const targets: SinkTarget[] = [...(flags.sink ?? (config.sinks as SinkTarget[]))];
-  if (flags.console === true) targets.push(...(targets.length === 0 ? ['file', 'console'] : ['console']));
+  if (targets.length === 0) targets.push('file');
+  if (flags.console === true) targets.push('console');
   const sinks = createSinks(targets, { out, format: config.format, resume: config.resume });
   const writesFiles = sinks.some((sink) => sink.name === 'file');
   const metrics = await startCliMetrics(flags, events, process.stderr);

@@ -30,6 +30,8 @@ export interface PostgresSinkOptions {
   readonly logger?: Pick<Logger, 'info' | 'warn'>;
   /** Where `PG*` variables are read from (default `process.env`). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Pipeline name when the config names none (default: the topology's name). */
+  readonly defaultPipeline?: string;
 }
 
 type Row = Readonly<Record<string, Cell>>;
@@ -105,6 +107,7 @@ export class PostgresSink implements TransactionalSink {
   private readonly config: PostgresSinkConfig;
   private readonly connection: PostgresConnection;
   private readonly logger: Pick<Logger, 'info' | 'warn'> | undefined;
+  private readonly defaultPipeline: string | undefined;
   private readonly tables = new Map<string, PreparedTable>();
   private client: pg.Client | undefined;
   private pipelineName = '';
@@ -115,6 +118,7 @@ export class PostgresSink implements TransactionalSink {
     this.config = postgresSinkConfigSchema.parse(config);
     this.connection = resolveConnection(this.config, options.env);
     this.logger = options.logger;
+    this.defaultPipeline = options.defaultPipeline;
     checkIdentifier(this.config.schema, 'schema');
   }
 
@@ -129,7 +133,7 @@ export class PostgresSink implements TransactionalSink {
   }
 
   async open(ctx: SinkOpenContext): Promise<void> {
-    this.pipelineName = this.config.pipeline ?? ctx.topology;
+    this.pipelineName = this.config.pipeline ?? this.defaultPipeline ?? ctx.topology;
     this.tables.clear();
     for (const spec of ctx.tables) {
       checkTableSpec(spec);

@@ -1,5 +1,5 @@
 // @services postgres
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,5 +37,24 @@ describe('cloudpulse replay --sink postgres://…', () => {
     const again = await runCli(['replay', 'salaries', '--data', data, '--no-progress', '--no-metrics', '--sink', `${db.url}?pipeline=cli-salaries`]);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^salaries: 0 records in/m);
+  });
+
+  it('demo --sink postgres://… writes every run to PostgreSQL as well, row for row with its files', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cp-cli-demo-pg-'));
+    const schema = 'demo';
+    await db.query(`CREATE SCHEMA ${schema}`);
+    const run = await runCli(['demo', '--out', out, '--scale', '0.02', '--no-metrics', '--sink', `${db.url}?schema=${schema}`]);
+    expect(run.code).toBe(0);
+    // nvda and nvda-ticks share their tables; every other run owns its tables.
+    for (const label of ['northwind', 'modelcars', 'salaries', 'world-economy', 'crm-pipeline']) {
+      const files = (await readdir(join(out, label))).filter((name) => name.endsWith('.csv') && name !== 'dead_letter.csv');
+      expect(files.length).toBeGreaterThan(0);
+      for (const file of files) {
+        const table = file.replace(/\.csv$/, '');
+        const fileRows = (await readFile(join(out, label, file), 'utf8')).trim().split('\n').length - 1;
+        const [{ count }] = (await db.query<{ count: string }>(`SELECT count(*) FROM ${schema}."${table}"`)) as [{ count: string }];
+        expect({ table, rows: Number(count) }).toEqual({ table, rows: fileRows });
+      }
+    }
   });
 });
