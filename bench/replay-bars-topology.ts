@@ -13,6 +13,7 @@ import {
   type Topology,
   type WindowResult,
 } from '../engine/index.js';
+import { nvdaBarsTable } from '../topologies/nvda/tables.js';
 
 /** Ticks `ts,symbol,price,volume`, typed and keyed by the source: a bad row is dead-lettered there. */
 export const ticksInput: InputSpec = {
@@ -32,23 +33,8 @@ export const ticksInput: InputSpec = {
   }),
 };
 
-/** One row per symbol and minute; the columns of the nvda topology's `nvda_bars`. */
-export const tickBarsTable: TableSpec = {
-  name: 'tick_bars',
-  columns: [
-    { name: 'symbol', type: 'text' },
-    { name: 'window_start', type: 'timestamptz' },
-    { name: 'window_end', type: 'timestamptz' },
-    { name: 'open', type: 'numeric' },
-    { name: 'high', type: 'numeric' },
-    { name: 'low', type: 'numeric' },
-    { name: 'close', type: 'numeric' },
-    { name: 'volume', type: 'numeric' },
-    { name: 'vwap', type: 'numeric' },
-    { name: 'bars', type: 'integer' },
-  ],
-  key: ['symbol', 'window_start'],
-};
+/** One row per symbol and minute: the nvda topology's `nvda_bars` columns and key. */
+export const tickBarsTable: TableSpec = { ...nvdaBarsTable, name: 'tick_bars' };
 
 interface TickBar {
   open: number;
