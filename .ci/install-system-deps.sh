@@ -32,6 +32,7 @@ want maven                  # fetches the Kafka broker and Delta jars from Maven
 want openjdk-17-jre-headless  # Kafka 4.4 broker and Spark 3.5 driver
 want unzip                  # Elasticsearch test distribution
 want iproute2               # ss, used when a loopback assertion fails to print the listeners
+want openssl                # self-signed certificate of the Databricks test warehouse (HTTPS)
 
 python_ok=1
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || python_ok=0

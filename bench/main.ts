@@ -3,6 +3,10 @@
 const benches: Record<string, () => Promise<void>> = {
   replay: async () => (await import('./replay-bench.js')).runReplayBench(),
   postgres: async () => (await import('./postgres-bench.js')).runPostgresBench(),
+  migrate: async () => (await import('./migrate-bench.js')).runMigrateBench(),
+  kafka: async () => (await import('./kafka-bench.js')).runKafkaBench(),
+  elasticsearch: async () => (await import('./elasticsearch-bench.js')).runElasticsearchBench(),
+  databricks: async () => (await import('./databricks-bench.js')).runDatabricksBench(),
 };
 
 const requested = process.argv.slice(2).filter((arg) => arg !== '--');

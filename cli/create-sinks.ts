@@ -1,11 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { ConfigError, type Sink } from '../engine/index.js';
 import { ConsoleSink } from '../connectors/console/console-sink.js';
 import { FileSink } from '../connectors/file/file-sink.js';
 import { createPostgresSink, isPostgresUrl } from '../connectors/postgres/create-postgres-sink.js';
 import type { PostgresSinkConfigInput } from '../connectors/postgres/config.js';
+import { createElasticsearchSink, isElasticsearchUrl } from '../connectors/elasticsearch/create-elasticsearch-sink.js';
+import type { ElasticsearchSinkConfigInput } from '../connectors/elasticsearch/config.js';
+import { createDatabricksSink, isDatabricksUrl } from '../connectors/databricks/create-databricks-sink.js';
+import type { DatabricksSinkConfigInput } from '../connectors/databricks/config.js';
+import { topologies } from '../topologies/index.js';
+import { createKafkaSinkTarget } from './daemon-kafka-sink-target.js';
 
-/** One `--sink` value or `sinks:` config entry: `file`, `console`, a postgres:// URL, or a sink config object. */
-export type SinkTarget = string | PostgresSinkConfigInput;
+/** One `--sink` value or `sinks:` config entry: `file`, `console`, a postgres:// or elasticsearch+http(s):// URL, a sink config file, or a sink config object. */
+export type SinkTarget = string | PostgresSinkConfigInput | ElasticsearchSinkConfigInput | DatabricksSinkConfigInput;
 
 export interface SinkSettings {
   /** Output folder of the file sink. */
@@ -14,6 +22,8 @@ export interface SinkSettings {
   readonly resume: boolean;
   /** Name under which transactional sinks store positions when the target names none (default: the topology). */
   readonly pipeline?: string;
+  /** Brokers for a `kafka://<topic>` target that names none (default `$CLOUDPULSE_KAFKA_BROKERS`). */
+  readonly kafkaBrokers?: readonly string[];
 }
 
 /**
@@ -21,15 +31,43 @@ export interface SinkSettings {
  * runs; a bad one names `sinks.<index>`.
  */
 export function createSinks(targets: readonly SinkTarget[], settings: SinkSettings): Sink[] {
-  return targets.map((target, index): Sink => {
-    const path = `sinks.${index}`;
+  return targets.map((given, index): Sink => {
+    const fromFile = typeof given === 'string' && /\.(ya?ml|json)$/i.test(given);
+    const path = fromFile ? `sinks.${index} (${String(given)})` : `sinks.${index}`;
+    const target = fromFile ? readSinkFile(given as string, path) : given;
     const postgresOptions = { path, ...(settings.pipeline === undefined ? {} : { defaultPipeline: settings.pipeline }) };
-    if (typeof target !== 'string') return createPostgresSink(target, postgresOptions);
+    if (typeof target !== 'string' && target.type === 'databricks') return createDatabricksSink(target, postgresOptions);
+    if (typeof target !== 'string') return target.type === 'elasticsearch' ? elasticsearchSink(target, path) : createPostgresSink(target, postgresOptions);
     if (target === 'file') return new FileSink({ dir: settings.out, format: settings.format, resume: settings.resume, fsync: true });
     if (target === 'console') return new ConsoleSink(process.stdout);
     if (isPostgresUrl(target)) return createPostgresSink(target, postgresOptions);
-    throw new ConfigError(path, `unknown sink ${JSON.stringify(redact(target))}: use file, console or postgres://user@host:port/database`);
+    if (isElasticsearchUrl(target)) return elasticsearchSink(target, path);
+    if (isDatabricksUrl(target)) return createDatabricksSink(target, postgresOptions);
+    if (target.startsWith('kafka://')) return createKafkaSinkTarget(target, path, settings.kafkaBrokers);
+    throw new ConfigError(path, `unknown sink ${JSON.stringify(redact(target))}: use file, console, postgres://user@host:port/database, elasticsearch+http://host:port, databricks://token:<token>@host/<http path>, kafka://[host:port/]topic or a sink config file (.yaml/.json)`);
   });
+}
+
+/** An Elasticsearch sink whose table names (`tables`, `tableSettings`) all exist in some built-in topology. */
+function elasticsearchSink(target: string | ElasticsearchSinkConfigInput, path: string): Sink {
+  const sink = createElasticsearchSink(target, { path });
+  const known = new Set(topologies.flatMap((t) => t.outputs.map((o) => o.name)));
+  for (const { path: field, table } of sink.namedTables) {
+    if (!known.has(table)) throw new ConfigError(field, `no built-in topology has a table ${JSON.stringify(table)} (see \`cloudpulse topologies <name>\`)`);
+  }
+  return sink;
+}
+
+/** `--sink <file>.yaml|.json`: one sink config object (e.g. `{ type: elasticsearch, … }`) kept in a file. */
+function readSinkFile(file: string, path: string): SinkTarget {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(path, `cannot read sink config ${file}: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || !('type' in parsed)) throw new ConfigError(path, `${file} must hold one sink config object with a type`);
+  return parsed as SinkTarget;
 }
 
 /** Never echo a password from a URL-shaped value back into an error. */

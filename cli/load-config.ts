@@ -19,8 +19,12 @@ export const replayConfigSchema = z.strictObject({
   resume: z.boolean().default(false),
   ordering: z.enum(['file', 'event-time']).default('file'),
   progress: z.boolean().default(true),
-  /** `file`, `console`, a postgres:// URL, or a Postgres sink config object (see connectors/postgres/config.ts). */
-  sinks: z.array(z.union([z.string().min(1), z.looseObject({ type: z.literal('postgres') })])).default([]),
+  /**
+   * `file`, `console`, a postgres:// or elasticsearch+http(s):// URL, a sink config file, or a sink config
+   * object (connectors/postgres/config.ts, connectors/elasticsearch/config.ts, connectors/databricks/config.ts;
+   * validated when the sink is built).
+   */
+  sinks: z.array(z.union([z.string().min(1), z.looseObject({ type: z.literal('postgres') }), z.looseObject({ type: z.literal('elasticsearch') }), z.looseObject({ type: z.literal('databricks') })])).default([]),
 });
 
 export type ReplayConfig = z.infer<typeof replayConfigSchema>;

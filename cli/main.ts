@@ -10,9 +10,12 @@ import { runDemo } from './demo.js';
 import { ExitCode } from './exit-codes.js';
 import { readConfigFile, replayConfigSchema, toEpochMs, validateConfig } from './load-config.js';
 import { runReplay } from './run-replay.js';
+import { runDaemonCommand } from './run-daemon-command.js';
+import { replayToKafkaCommand } from './daemon-replay-command.js';
 import { describeTopology } from './describe-topology.js';
 import { metricsFlagHelp, startCliMetrics, type MetricsFlags } from './metrics-option.js';
 import { onStopSignals } from './stop-signals.js';
+import { addMigrateCommand } from './migrate-command.js';
 
 const program = new Command('cloudpulse')
   .description('Stream-first processing: one topology over live Kafka topics and replayed files.')
@@ -41,7 +44,7 @@ program
   .option('--file <input=name...>', 'read another file for an input (or just <name> for a topology with one stream input)')
   .option('--speed <max|N>', 'as fast as possible, or event time × N')
   .option('--from <time>', 'first event time to replay (ISO-8601)')
-  .option('--to <time>', 'event time to stop before (ISO-8601)')
+  .option('--to <time|kafka://topic>', 'event time to stop before (ISO-8601); or kafka://<topic>: replay the input into that topic instead (event times as Kafka timestamps)')
   .option('--out <dir>', 'output folder (default ./cloudpulse-out)')
   .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']))
   .addOption(new Option('--ordering <ordering>', 'file order with bounded out-of-orderness, or sort by event time').choices(['file', 'event-time']))
@@ -49,8 +52,11 @@ program
   .option('--set <option=value...>', 'a topology option (see `cloudpulse topologies <name>`)')
   .option('--bar <size>', 'bar size for nvda (1m, 5m, 1h, 1d, 1w, 1mo)')
   .option('--symbol <symbol>', 'symbol for nvda when the input has none')
-  .option('--sink <target...>', 'where rows go: file (the default, into --out), console, postgres://user@host:port/db[?schema=s&pipeline=p]')
+  .option('--sink <target...>', 'where rows go: file (the default, into --out), console, postgres://user@host:port/db[?schema=s], elasticsearch+http://host:port[?prefix=p], databricks://host/<http path>[?catalog=c&schema=s], kafka://[host:port/]topic, or a sink config file (.yaml/.json)')
   .option('--console', 'also print every output row as a JSON line')
+  .option('--brokers <list>', 'Kafka brokers for --to kafka:// (default $CLOUDPULSE_KAFKA_BROKERS, else 127.0.0.1:9092)')
+  .option('--partitions <n>', 'partitions of the topic when --to creates it (default 6)')
+  .option('--key <field>', 'message key field for --to kafka:// (default the input\'s key, else symbol)')
   .option('--strict', 'exit with code 3 when any record was dead-lettered')
   .option('--no-progress', 'no progress output')
   .option('--metrics-host <host>', metricsFlagHelp.host)
@@ -66,7 +72,7 @@ program
   .option('--out <dir>', 'output folder', './cloudpulse-out')
   .option('--scale <n>', 'how much data to generate (1 = a few seconds)', '1')
   .option('--seed <n>', 'generator seed', '42')
-  .option('--sink <target...>', 'also write every run to postgres://user@host:port/db[?schema=s] (or console)')
+  .option('--sink <target...>', 'also write every run to postgres://…, elasticsearch+http://…, databricks://…, a sink config file (.yaml/.json) or console')
   .option('--metrics-host <host>', metricsFlagHelp.host)
   .option('--metrics-port <port>', metricsFlagHelp.port)
   .option('--no-metrics', metricsFlagHelp.off)
@@ -83,6 +89,16 @@ program
       await metrics?.close();
     }
   });
+
+program
+  .command('run')
+  .description('the daemon: consume Kafka topics through topologies into sinks until stopped (SIGTERM/SIGINT drain)')
+  .requiredOption('--config <file>', 'a YAML or JSON daemon config (kafka, pipelines, metrics, drainTimeoutMs)')
+  .action(async (flags: { config: string }) => {
+    process.exitCode = await runDaemonCommand(flags.config);
+  });
+
+addMigrateCommand(program);
 
 interface ReplayFlags extends MetricsFlags {
   config?: string;
@@ -102,9 +118,13 @@ interface ReplayFlags extends MetricsFlags {
   console?: boolean;
   strict?: boolean;
   progress: boolean;
+  brokers?: string;
+  partitions?: string;
+  key?: string;
 }
 
 async function replayCommand(name: string | undefined, flags: ReplayFlags): Promise<number> {
+  if (flags.to?.startsWith('kafka://') === true) return replayToKafkaCommand(name, flags);
   const fromFile = flags.config === undefined ? {} : await readConfigFile(flags.config);
   const options: Record<string, string> = { ...((fromFile.options as Record<string, string> | undefined) ?? {}) };
   for (const pair of flags.set ?? []) {

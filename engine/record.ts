@@ -34,6 +34,16 @@ export interface StreamBatch<T> {
   readonly watermark?: number;
   /** Partition ids (see `partitionId`) that reached their end with this batch (bounded inputs). */
   readonly endOfPartitions?: readonly string[];
+  /**
+   * Partition ids the source reads from now on (a Kafka assignment), repeated on every batch: a
+   * watermark operator holds the watermark back for each from the start, not only from its first record.
+   */
+  readonly startOfPartitions?: readonly string[];
+  /**
+   * Partition ids the source knows have nothing to send (caught up with their log and quiet for its idle
+   * timeout), repeated on every batch: they stop holding the watermark back until they send again.
+   */
+  readonly idlePartitions?: readonly string[];
 }
 
 /** A stable string for a (source, partition) pair, used as a Map key. */

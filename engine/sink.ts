@@ -32,6 +32,11 @@ export interface WriteContext {
 export interface Sink {
   readonly name: string;
   open(ctx: SinkOpenContext): Promise<void>;
+  /**
+   * A record with `op: 'delete'` (change-data capture) removes the row with its key; its row may carry
+   * only the key columns, and a key that is absent is no error. Records of one key are applied in batch
+   * order, and a batch after the ones before it: the last record of a key decides its state.
+   */
   write(batch: readonly StreamRecord<TableRow>[], ctx: WriteContext): Promise<void>;
   /** Makes everything written so far durable; `endOfInput` is true once a bounded input is done. */
   flush(endOfInput: boolean): Promise<void>;

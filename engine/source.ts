@@ -13,6 +13,11 @@ export interface SourceContext {
   deadLetter(letter: DeadLetter): void;
   /** Positions to resume after (exclusive), per partition, e.g. from a transactional sink. */
   readonly resumeFrom: readonly SourcePosition[];
+  /**
+   * Reads again the positions the transactional sinks hold (at this moment, not at open): a source whose
+   * partitions are assigned while it runs (Kafka) calls it on each assignment. Absent without such a sink.
+   */
+  readonly storedPositions?: () => Promise<readonly SourcePosition[]>;
 }
 
 /**

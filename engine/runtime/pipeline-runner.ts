@@ -400,11 +400,13 @@ export class PipelineRunner {
    * record in (records in = out + dead-lettered + late + filtered holds for bad input too).
    */
   private sourceContext(resumeFrom: readonly SourcePosition[], streamInput: boolean): SourceContext {
+    const storing = this.options.sinks.some(isTransactionalSink);
     return {
       topology: this.options.topology.name,
       clock: this.clock,
       events: this.events,
       resumeFrom,
+      ...(streamInput && storing ? { storedPositions: () => this.storedPositions() } : {}),
       deadLetter: (letter) => {
         if (streamInput) {
           this.recordsIn++;

@@ -33,6 +33,9 @@ interface PartitionState {
  *   advance with no input: it then emits an empty batch carrying the new watermark.
  * - While no partition is active (all ended or idle) the watermark stays where it is: nothing tells
  *   how far a partition not yet seen may be behind.
+ * - `startOfPartitions` (a Kafka source's assignment) creates the named partitions' state at once, so
+ *   they hold the watermark back before their first record; `idlePartitions` marks the named ones idle
+ *   (the source's own idle rule) unless they have records in the batch.
  * - Watermarks on incoming batches are ignored (this operator defines them); `endOfPartitions` passes
  *   through. Each advance emits a `watermark` engine event.
  * - Completion of the input completes the output without a final watermark: completion itself is the
@@ -120,6 +123,17 @@ export function assignWatermarks<T>(ctx: TopologyContext, options: WatermarkOpti
                 last.idle = false;
               }
               if (record.eventTime > last.maxEventTime) last.maxEventTime = record.eventTime;
+            }
+            // A partition announced by the source holds the watermark back before its first record.
+            if (batch.startOfPartitions !== undefined) {
+              for (const id of batch.startOfPartitions) if (!partitions.has(id)) partitions.set(id, { maxEventTime: Number.NEGATIVE_INFINITY, lastSeenAt: now, idle: false, ended: false });
+            }
+            if (batch.idlePartitions !== undefined) {
+              const sent = new Set(records.map((r) => partitionId(r.position)));
+              for (const id of batch.idlePartitions) {
+                const p = partitions.get(id);
+                if (p !== undefined && !sent.has(id)) p.idle = true;
+              }
             }
             if (batch.endOfPartitions !== undefined) {
               for (const id of batch.endOfPartitions) {

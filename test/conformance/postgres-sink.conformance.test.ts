@@ -17,6 +17,7 @@ describeSinkConformance('postgres', async () => {
     createSink: (pipeline) => createPostgresSink({ type: 'postgres', url: db.url, pipeline }),
     readTable: (spec) => readPostgresTable(reader, 'public', spec),
     interruptDuring: (write) => interruptDuringWrite(() => db.connect(), 'public', write),
+    deletesByKey: true,
     async close() {
       await reader.end();
       await db.close();

@@ -36,6 +36,11 @@ export interface SinkConformanceTarget {
   interruptDuring(write: () => Promise<void>): Promise<boolean>;
   /** A row the server rejects permanently (default: text in the numeric column `amount`). */
   rejectedRow?(row: Record<string, Cell>): Record<string, Cell>;
+  /**
+   * Opt-in: the sink applies change-data-capture deletes (`op: 'delete'` with only the key columns, as
+   * the PostgreSQL source sends them) and key changes, in order; runs the case that checks it.
+   */
+  readonly deletesByKey?: boolean;
   /** Retries of the runtime in these tests: enough to outlast `interruptDuring`. */
   readonly retryPolicy?: RetryPolicy;
   close(): Promise<void>;
@@ -119,6 +124,32 @@ export function describeSinkConformance(name: string, setup: () => Promise<SinkC
       await sink.flush(true);
       await sink.close();
       expect(await read(spec)).toEqual(sortByKey([a(4), b(5)]));
+    });
+
+    it('applies deletes that carry only the key, and key changes, in order within and across batches (opt-in: deletesByKey)', async (test) => {
+      if (target.deletesByKey !== true) {
+        test.skip();
+        return;
+      }
+      const spec = freshTable('cdc');
+      const sink = await openSink(spec, `${spec.name}_p`);
+      const keyOnly = (row: Record<string, Cell>): Record<string, Cell> => ({ id: row.id!, seq: row.seq! });
+      const a = (version: number): Record<string, Cell> => conformanceRow('a', 1, version);
+      const b = (version: number): Record<string, Cell> => conformanceRow('b', 2, version);
+      const moved = (version: number): Record<string, Cell> => ({ ...b(version), id: 'b-moved' });
+      // a: written, deleted by key, written again; b: its key changes (delete by old key, row under the new key);
+      // a key never written is deleted (no error).
+      const first = [a(1), b(1), keyOnly(a(1)), a(2), keyOnly(b(1)), moved(1), keyOnly(conformanceRow('never', 9))];
+      const firstDeletes = new Set([2, 4, 6]);
+      await writeBatch(sink, conformanceRecords(spec.name, first, 1, { op: (i) => (firstDeletes.has(i) ? 'delete' : undefined) }));
+      expect(await read(spec)).toEqual(sortByKey([a(2), moved(1)]));
+
+      // Across batches: the key changes back, a is deleted for good.
+      const second = [keyOnly(moved(1)), b(3), keyOnly(a(2))];
+      await writeBatch(sink, conformanceRecords(spec.name, second, 8, { op: (i) => (i === 1 ? undefined : 'delete') }));
+      await sink.flush(true);
+      await sink.close();
+      expect(await read(spec)).toEqual(sortByKey([b(3)]));
     });
 
     it('dead-letters a record the server rejects and writes the rest of its batch', async () => {

@@ -15,7 +15,7 @@ export type {
   SparkSettings,
 } from './types.js';
 export { SparkSqlClient, SparkSqlError } from './spark/spark-sql-client.js';
-export type { SparkResult, SparkValue } from './spark/spark-sql-client.js';
+export type { SparkParameter, SparkResult, SparkSqlOptions, SparkValue } from './spark/spark-sql-client.js';
 export { listeningSockets } from './listening-sockets.js';
 export type { ListeningSocket } from './listening-sockets.js';
 

@@ -13,16 +13,37 @@ export interface SparkResult {
   readonly truncated: boolean;
 }
 
-/** A statement the worker rejected (the Spark exception's message and class). */
+/**
+ * A statement the worker rejected: the Spark exception's message and (Python) class, plus Spark's own error
+ * class (`TABLE_OR_VIEW_NOT_FOUND`, `DELTA_NOT_NULL_CONSTRAINT_VIOLATED`…) and SQLSTATE when Spark gave them.
+ */
 export class SparkSqlError extends Error {
   constructor(
     message: string,
     readonly errorClass: string,
     readonly statement: string,
+    readonly sparkErrorClass?: string,
+    readonly sqlState?: string,
   ) {
     super(message);
     this.name = 'SparkSqlError';
   }
+}
+
+/** A bound parameter: a Databricks type name (`STRING`, `BIGINT`, `TIMESTAMP`…) and the value as text; null is NULL. */
+export interface SparkParameter {
+  readonly type?: string;
+  readonly value: string | null;
+}
+
+/** Options of one statement. */
+export interface SparkSqlOptions {
+  /** At most this many rows come back (default 10,000); `truncated` says when there were more. */
+  readonly maxRows?: number;
+  /** BIGINT values as decimal strings, exact above 2^53 (default: JSON numbers). */
+  readonly longsAsStrings?: boolean;
+  /** Named (`:name`) or positional (`?`) parameters. */
+  readonly args?: Readonly<Record<string, SparkParameter>> | readonly SparkParameter[];
 }
 
 interface WorkerAnswer {
@@ -33,6 +54,8 @@ interface WorkerAnswer {
   readonly truncated?: boolean;
   readonly error?: string;
   readonly errorClass?: string;
+  readonly sparkErrorClass?: string;
+  readonly sqlState?: string;
 }
 
 interface Pending {
@@ -67,12 +90,19 @@ export class SparkSqlClient {
   }
 
   /** Runs one SQL statement; rejects with {@link SparkSqlError} when Spark refuses it. */
-  sql(statement: string, options: { maxRows?: number } = {}): Promise<SparkResult> {
+  sql(statement: string, options: SparkSqlOptions = {}): Promise<SparkResult> {
     if (this.closedError) return Promise.reject(this.closedError);
     const id = this.nextId++;
+    const request = {
+      id,
+      sql: statement,
+      maxRows: options.maxRows ?? 10_000,
+      ...(options.longsAsStrings === true ? { longsAsStrings: true } : {}),
+      ...(options.args === undefined ? {} : { args: options.args }),
+    };
     return new Promise((resolveResult, reject) => {
       this.pending.set(id, { statement, resolve: resolveResult, reject });
-      this.socket.write(`${JSON.stringify({ id, sql: statement, maxRows: options.maxRows ?? 10_000 })}\n`);
+      this.socket.write(`${JSON.stringify(request)}\n`);
     });
   }
 
@@ -94,7 +124,7 @@ export class SparkSqlClient {
     if (answer.ok) {
       pending.resolve({ columns: answer.columns ?? [], rows: answer.rows ?? [], truncated: answer.truncated ?? false });
     } else {
-      pending.reject(new SparkSqlError(answer.error ?? 'unknown error', answer.errorClass ?? 'Exception', pending.statement));
+      pending.reject(new SparkSqlError(answer.error ?? 'unknown error', answer.errorClass ?? 'Exception', pending.statement, answer.sparkErrorClass, answer.sqlState));
     }
   }
 

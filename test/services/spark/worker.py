@@ -2,7 +2,12 @@
 
 Protocol: JSON lines. Each request is one line `{"id": <any>, "sql": "<one statement>", "maxRows": 10000}`;
 each answer is one line `{"id": <same>, "ok": true, "columns": [{"name", "type"}], "rows": [[...], ...],
-"truncated": false}` or `{"id": <same>, "ok": false, "error": "...", "errorClass": "AnalysisException"}`.
+"truncated": false}` or `{"id": <same>, "ok": false, "error": "...", "errorClass": "AnalysisException",
+"sparkErrorClass": "TABLE_OR_VIEW_NOT_FOUND", "sqlState": "42P01"}` (the last two when Spark gave them).
+Optional request fields: `"longsAsStrings": true` answers BIGINT values as decimal strings (a JSON number above
+2^53 loses digits in JavaScript); `"args"` binds parameters, `{"name": {"type": "BIGINT", "value": "1"}}` for
+named markers or a list of such objects for `?` markers (types as Databricks names them, values as text, a null
+value or a missing type is NULL).
 
 `--port N` serves the protocol on 127.0.0.1:N (every connection speaks it; statements run one at a time);
 `--stdio` reads requests from stdin and answers on stdout. Once the session is up, the worker prints
@@ -78,6 +83,58 @@ def to_json_value(value):
     return str(value)
 
 
+def to_parameter(parameter):
+    kind = (parameter.get("type") or "VOID").upper()
+    value = parameter.get("value")
+    if value is None or kind == "VOID":
+        return None
+    if kind == "BOOLEAN":
+        return value.strip().upper() == "TRUE"
+    if kind in ("TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT"):
+        return int(value)
+    if kind in ("FLOAT", "DOUBLE"):
+        return float(value)
+    if kind == "DECIMAL":
+        return decimal.Decimal(value)
+    if kind == "DATE":
+        return datetime.date.fromisoformat(value[:10])
+    if kind in ("TIMESTAMP", "TIMESTAMP_LTZ"):
+        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=datetime.timezone.utc)
+    if kind == "TIMESTAMP_NTZ":
+        return datetime.datetime.fromisoformat(value.replace("Z", "")).replace(tzinfo=None)
+    return value
+
+
+def to_arguments(args):
+    if args is None:
+        return None
+    if isinstance(args, list):
+        return [to_parameter(a) for a in args]
+    return {name: to_parameter(a) for name, a in args.items()}
+
+
+def spark_error(error):
+    """Spark's error class, SQLSTATE and message: of the innermost cause that has an error class (a task
+    failure wraps the constraint violation that caused it)."""
+    throwable = getattr(error, "_origin", None) or getattr(error, "java_exception", None)
+    found = None
+    depth = 0
+    while throwable is not None and depth < 20:
+        try:
+            error_class = throwable.getErrorClass() if hasattr(throwable, "getErrorClass") else None
+        except Exception:  # noqa: BLE001  (not a SparkThrowable)
+            error_class = None
+        if error_class:
+            found = (error_class, throwable.getSqlState(), throwable.getMessage())
+        try:
+            throwable = throwable.getCause()
+        except Exception:  # noqa: BLE001
+            throwable = None
+        depth += 1
+    return found
+
+
 class Worker:
     def __init__(self, session):
         self.session = session
@@ -90,21 +147,34 @@ class Worker:
             request_id = request.get("id")
             statement = request["sql"]
             max_rows = int(request.get("maxRows", 10000))
+            args = to_arguments(request.get("args"))
             with self.lock:
-                frame = self.session.sql(statement)
+                frame = self.session.sql(statement) if args is None else self.session.sql(statement, args=args)
                 rows = frame.take(max_rows + 1)
                 columns = [{"name": f.name, "type": f.dataType.simpleString()} for f in frame.schema.fields]
             truncated = len(rows) > max_rows
+            longs = [c["type"] == "bigint" for c in columns] if request.get("longsAsStrings") else None
             return {
                 "id": request_id,
                 "ok": True,
                 "columns": columns,
-                "rows": [[to_json_value(v) for v in row] for row in rows[:max_rows]],
+                "rows": [
+                    [str(v) if longs and longs[i] and v is not None else to_json_value(v) for i, v in enumerate(row)]
+                    for row in rows[:max_rows]
+                ],
                 "truncated": truncated,
             }
         except Exception as error:  # noqa: BLE001  (every failure goes back to the caller)
             message = (getattr(error, "desc", None) or str(error)).strip()
-            return {"id": request_id, "ok": False, "error": message, "errorClass": type(error).__name__}
+            answer = {"id": request_id, "ok": False, "error": message, "errorClass": type(error).__name__}
+            try:
+                found = spark_error(error)
+            except Exception:  # noqa: BLE001  (the JVM side is gone: keep the plain answer)
+                found = None
+            if found is not None:
+                answer["sparkErrorClass"], answer["sqlState"] = found[0], found[1]
+                answer["error"] = (found[2] or message).strip()
+            return answer
 
 
 def serve_stdio(worker, out):

@@ -1,0 +1,147 @@
+import { basename, resolve } from 'node:path';
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { DeadLetterFileSink } from '../connectors/file/dead-letter-file-sink.js';
+import { createKafkaClient } from '../connectors/kafka/create-kafka-client.js';
+import { createValueDecoder } from '../connectors/kafka/decode-value.js';
+import { KafkaDeadLetterSink } from '../connectors/kafka/kafka-dead-letter-sink.js';
+import type { KafkaLog } from '../connectors/kafka/kafka-log.js';
+import { KafkaSource } from '../connectors/kafka/kafka-source.js';
+import { EngineEvents, PipelineRunner, type DeadLetterSink, type Row, type Source } from '../engine/index.js';
+import { startMetricsEndpoint, type MetricsEndpoint } from '../metrics/index.js';
+import { openFileSource, readFirstLines } from '../replay/index.js';
+import { createSinks, type SinkTarget } from './create-sinks.js';
+import type { CheckedPipeline, DaemonConfig } from './daemon-config.js';
+import { valueToRowFor } from './daemon-row-builder.js';
+import { ExitCode } from './exit-codes.js';
+
+export interface DaemonRequest {
+  readonly config: DaemonConfig;
+  readonly pipelines: readonly CheckedPipeline[];
+  readonly logger: Logger;
+  /** Aborting drains every pipeline (finish batches, flush sinks, commit, leave the group). */
+  readonly signal: AbortSignal;
+  readonly events?: EngineEvents;
+}
+
+/**
+ * The daemon: every configured pipeline (Kafka sources → topology → sinks) runs until stopped, or until
+ * its bounded inputs (`stopAt: end`) are done. Resolves with the exit code: 0 when everything stopped
+ * cleanly (drained within the deadline, or bounded input done), 1 when a pipeline failed or the drain
+ * overran `drainTimeoutMs`. A failing pipeline drains the others.
+ */
+export async function runDaemon(request: DaemonRequest): Promise<number> {
+  const { config, logger } = request;
+  const events = request.events ?? new EngineEvents();
+  events.on((event) => {
+    if (event.type === 'lifecycle') logger.info({ pipeline: event.topology, ...(event.reason === undefined ? {} : { reason: event.reason }) }, `pipeline ${event.state}`);
+  });
+  let metrics: MetricsEndpoint | undefined;
+  if (config.metrics !== false) {
+    metrics = await startMetricsEndpoint({ events, host: config.metrics.host, port: config.metrics.port });
+    logger.info({ url: `${metrics.server.url}/metrics` }, 'metrics endpoint listening');
+  }
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  request.signal.addEventListener('abort', onAbort, { once: true });
+  if (request.signal.aborted) stop.abort();
+
+  let drainDeadline: Promise<number> | undefined;
+  stop.signal.addEventListener('abort', () => {
+    logger.info({ deadlineMs: config.drainTimeoutMs }, 'draining');
+    drainDeadline = new Promise((done) => setTimeout(() => done(ExitCode.Failed), config.drainTimeoutMs).unref());
+  }, { once: true });
+
+  const runs = request.pipelines.map((pipeline) =>
+    runPipeline(pipeline, config, logger.child({ pipeline: pipeline.config.name }), events, stop.signal).then(
+      () => ExitCode.Ok as number,
+      (error: unknown) => {
+        logger.error({ pipeline: pipeline.config.name, error: error instanceof Error ? error.message : String(error) }, 'pipeline failed');
+        stop.abort();
+        return ExitCode.Failed as number;
+      },
+    ),
+  );
+  const all = Promise.all(runs).then((codes) => Math.max(...codes));
+  let code = await Promise.race([all, new Promise<number>((done) => stop.signal.addEventListener('abort', () => void drainDeadline!.then(done), { once: true }))]);
+  if (code !== ExitCode.Ok && !(await isSettled(all))) logger.error({ deadlineMs: config.drainTimeoutMs }, 'drain did not finish within the deadline');
+  else code = await all;
+  request.signal.removeEventListener('abort', onAbort);
+  await metrics?.close();
+  logger.info({ exitCode: code }, 'stopped');
+  return code;
+}
+
+async function isSettled(promise: Promise<unknown>): Promise<boolean> {
+  const marker = Symbol('pending');
+  return (await Promise.race([promise.then(() => true, () => true), Promise.resolve(marker)])) !== marker;
+}
+
+/**
+ * Runs one pipeline as a sequence of epochs: a rebalance that takes partitions the topology holds state
+ * for ends the epoch (drain, flush, commit — like a stop) and the pipeline starts again with a fresh
+ * topology on the same consumer, so the group membership survives and state is rebuilt from the
+ * durable positions.
+ */
+async function runPipeline(pipeline: CheckedPipeline, config: DaemonConfig, logger: Logger, events: EngineEvents, signal: AbortSignal): Promise<void> {
+  const { topology, options } = pipeline;
+  const log: KafkaLog = (level, message, fields) => logger[level](fields, message);
+  const kafka = createKafkaClient(config.kafka, log);
+  let runner: PipelineRunner | undefined;
+  let rebuild = false;
+  const streams: Record<string, KafkaSource> = {};
+  for (const [name, input] of Object.entries(pipeline.config.inputs)) {
+    const spec = topology.inputs.find((i) => i.name === name)!;
+    streams[name] = new KafkaSource({
+      kafka,
+      config: input,
+      decoder: await createValueDecoder(input, `pipelines.${pipeline.config.name}.inputs.${name}`),
+      toRow: valueToRowFor(spec, input.topic),
+      log,
+      onStateLost: () => {
+        rebuild = true;
+        runner?.stop();
+      },
+    });
+  }
+  const onAbort = (): void => runner?.stop();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (let epoch = 1; !signal.aborted; epoch++) {
+      rebuild = false;
+      runner = new PipelineRunner({
+        topology,
+        streams: streams as Record<string, Source<Row>>,
+        tables: await tableSources(pipeline),
+        sinks: createSinks(pipeline.config.sinks as SinkTarget[], { out: resolve(pipeline.config.out), format: 'csv', resume: true, pipeline: pipeline.config.name, kafkaBrokers: config.kafka.brokers }),
+        deadLetters: deadLetterSink(pipeline, kafka),
+        options,
+        events,
+        maxInFlightRecords: pipeline.config.maxInFlightRecords,
+      });
+      if (epoch > 1) logger.info({ epoch }, 'pipeline restarting after a rebalance');
+      const summary = await runner.run();
+      logger.info({ recordsIn: summary.recordsIn, deadLettered: summary.deadLettered, late: summary.late, committed: summary.committed.length }, 'pipeline epoch ended');
+      if (!rebuild) break;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    for (const source of Object.values(streams)) await source.shutdown();
+  }
+}
+
+function deadLetterSink(pipeline: CheckedPipeline, kafka: Kafka): DeadLetterSink {
+  const target = pipeline.config.deadLetter;
+  if ('topic' in target) return new KafkaDeadLetterSink(kafka, target.topic);
+  return new DeadLetterFileSink(resolve(target.file), { append: true, fsync: true });
+}
+
+async function tableSources(pipeline: CheckedPipeline): Promise<Record<string, Source<Row>>> {
+  const tables: Record<string, Source<Row>> = {};
+  for (const [name, file] of Object.entries(pipeline.config.files)) {
+    const spec = pipeline.topology.inputs.find((i) => i.name === name)!;
+    const path = resolve(file);
+    tables[name] = openFileSource({ files: [path], readOptions: spec.readOptions(basename(path), await readFirstLines(path, 8)) });
+  }
+  return tables;
+}
