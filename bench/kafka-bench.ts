@@ -15,6 +15,7 @@ import { EngineEvents, MemoryDeadLetterSink, PipelineRunner, type Row, type Sink
 import { generateTicks, openFileSource, readFirstLines } from '../replay/index.js';
 import { kafka as kafkaService } from '../test/services/kafka/kafka.js';
 import { postgres } from '../test/services/postgres/postgres.js';
+import { runKafkaSteady, steadySettingsFromEnv } from './kafka-latency-bench.js';
 import { barsOnlyTopology, ticksInput } from './replay-bars-topology.js';
 import { LastRowSink } from './replay-last-row-sink.js';
 
@@ -139,6 +140,8 @@ export async function runKafkaBench(): Promise<void> {
     const eos = await cloudpulse(brokers, topic, createPostgresSink(`${pg.settings.url}?schema=bench_kafka`));
     if (eos.recordsIn !== RECORDS) throw new Error(`cloudpulse → postgres read ${eos.recordsIn} of ${RECORDS} records`);
     console.log(`(d) cloudpulse → postgres EOS:  ${eos.seconds.toFixed(2)} s  ${Math.round(RECORDS / eos.seconds).toLocaleString('en-US')} records/s  (rss ${rss()})`);
+    // (e) latency Kafka → PostgreSQL commit and the daemon's RSS at a steady rate: bench/kafka-latency-bench.ts.
+    await runKafkaSteady({ brokers, postgresUrl: pg.settings.url, ...steadySettingsFromEnv() });
     console.log(`kafka_ratio_vs_bare_kafkajs=${(bare / discard.seconds).toFixed(2)}`);
     console.log(`kafka_pg_eos_rate=${Math.round(RECORDS / eos.seconds)}`);
   } finally {

@@ -5,6 +5,7 @@ const benches: Record<string, () => Promise<void>> = {
   postgres: async () => (await import('./postgres-bench.js')).runPostgresBench(),
   migrate: async () => (await import('./migrate-bench.js')).runMigrateBench(),
   kafka: async () => (await import('./kafka-bench.js')).runKafkaBench(),
+  'kafka-steady': async () => (await import('./kafka-latency-bench.js')).runKafkaSteadyBench(),
   elasticsearch: async () => (await import('./elasticsearch-bench.js')).runElasticsearchBench(),
   databricks: async () => (await import('./databricks-bench.js')).runDatabricksBench(),
 };

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, type Sink } from '../engine/index.js';
 import { ConsoleSink } from '../connectors/console/console-sink.js';
@@ -10,10 +11,11 @@ import type { ElasticsearchSinkConfigInput } from '../connectors/elasticsearch/c
 import { createDatabricksSink, isDatabricksUrl } from '../connectors/databricks/create-databricks-sink.js';
 import type { DatabricksSinkConfigInput } from '../connectors/databricks/config.js';
 import { topologies } from '../topologies/index.js';
-import { createKafkaSinkTarget } from './daemon-kafka-sink-target.js';
+import type { KafkaSinkConfigInput } from '../connectors/kafka/config.js';
+import { createKafkaSinkObject, createKafkaSinkTarget } from './daemon-kafka-sink-target.js';
 
 /** One `--sink` value or `sinks:` config entry: `file`, `console`, a postgres:// or elasticsearch+http(s):// URL, a sink config file, or a sink config object. */
-export type SinkTarget = string | PostgresSinkConfigInput | ElasticsearchSinkConfigInput | DatabricksSinkConfigInput;
+export type SinkTarget = string | PostgresSinkConfigInput | ElasticsearchSinkConfigInput | DatabricksSinkConfigInput | KafkaSinkConfigInput;
 
 export interface SinkSettings {
   /** Output folder of the file sink. */
@@ -24,6 +26,10 @@ export interface SinkSettings {
   readonly pipeline?: string;
   /** Brokers for a `kafka://<topic>` target that names none (default `$CLOUDPULSE_KAFKA_BROKERS`). */
   readonly kafkaBrokers?: readonly string[];
+  /** Input topic → consumer group of a `cloudpulse run` pipeline (a transactional Kafka sink commits their offsets). */
+  readonly consumerGroups?: Readonly<Record<string, string>>;
+  /** Where the Postgres, Elasticsearch and Databricks sinks log (default: they do not). */
+  readonly logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
 /**
@@ -35,13 +41,14 @@ export function createSinks(targets: readonly SinkTarget[], settings: SinkSettin
     const fromFile = typeof given === 'string' && /\.(ya?ml|json)$/i.test(given);
     const path = fromFile ? `sinks.${index} (${String(given)})` : `sinks.${index}`;
     const target = fromFile ? readSinkFile(given as string, path) : given;
-    const postgresOptions = { path, ...(settings.pipeline === undefined ? {} : { defaultPipeline: settings.pipeline }) };
+    const postgresOptions = { path, ...(settings.pipeline === undefined ? {} : { defaultPipeline: settings.pipeline }), ...(settings.logger === undefined ? {} : { logger: settings.logger }) };
     if (typeof target !== 'string' && target.type === 'databricks') return createDatabricksSink(target, postgresOptions);
-    if (typeof target !== 'string') return target.type === 'elasticsearch' ? elasticsearchSink(target, path) : createPostgresSink(target, postgresOptions);
+    if (typeof target !== 'string' && target.type === 'kafka') return createKafkaSinkObject(target, path, { ...(settings.kafkaBrokers === undefined ? {} : { brokers: settings.kafkaBrokers }), ...(settings.pipeline === undefined ? {} : { pipeline: settings.pipeline }), ...(settings.consumerGroups === undefined ? {} : { consumerGroups: settings.consumerGroups }) });
+    if (typeof target !== 'string') return target.type === 'elasticsearch' ? elasticsearchSink(target, path, settings.logger) : createPostgresSink(target, postgresOptions);
     if (target === 'file') return new FileSink({ dir: settings.out, format: settings.format, resume: settings.resume, fsync: true });
     if (target === 'console') return new ConsoleSink(process.stdout);
     if (isPostgresUrl(target)) return createPostgresSink(target, postgresOptions);
-    if (isElasticsearchUrl(target)) return elasticsearchSink(target, path);
+    if (isElasticsearchUrl(target)) return elasticsearchSink(target, path, settings.logger);
     if (isDatabricksUrl(target)) return createDatabricksSink(target, postgresOptions);
     if (target.startsWith('kafka://')) return createKafkaSinkTarget(target, path, settings.kafkaBrokers);
     throw new ConfigError(path, `unknown sink ${JSON.stringify(redact(target))}: use file, console, postgres://user@host:port/database, elasticsearch+http://host:port, databricks://token:<token>@host/<http path>, kafka://[host:port/]topic or a sink config file (.yaml/.json)`);
@@ -49,8 +56,8 @@ export function createSinks(targets: readonly SinkTarget[], settings: SinkSettin
 }
 
 /** An Elasticsearch sink whose table names (`tables`, `tableSettings`) all exist in some built-in topology. */
-function elasticsearchSink(target: string | ElasticsearchSinkConfigInput, path: string): Sink {
-  const sink = createElasticsearchSink(target, { path });
+function elasticsearchSink(target: string | ElasticsearchSinkConfigInput, path: string, logger: SinkSettings['logger']): Sink {
+  const sink = createElasticsearchSink(target, { path, ...(logger === undefined ? {} : { logger }) });
   const known = new Set(topologies.flatMap((t) => t.outputs.map((o) => o.name)));
   for (const { path: field, table } of sink.namedTables) {
     if (!known.has(table)) throw new ConfigError(field, `no built-in topology has a table ${JSON.stringify(table)} (see \`cloudpulse topologies <name>\`)`);

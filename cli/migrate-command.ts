@@ -5,6 +5,7 @@ import { ConfigError, EngineEvents } from '../engine/index.js';
 import { ExitCode } from './exit-codes.js';
 import { dropMigrationSlot, runMigrate } from './migrate.js';
 import { MigrateProgress } from './migrate-progress.js';
+import { MIGRATE_TARGETS } from './migrate-target.js';
 import { metricsFlagHelp, startCliMetrics, type MetricsFlags } from './metrics-option.js';
 import { onStopSignals } from './stop-signals.js';
 
@@ -26,7 +27,7 @@ export function addMigrateCommand(program: Command): void {
     .command('migrate')
     .description('copy PostgreSQL tables to a target, then follow their changes (logical replication) until stopped')
     .requiredOption('--from <url>', 'the source: postgres://user@host:port/database (wal_level = logical unless --snapshot-only)')
-    .option('--to <url>', 'the target: postgres://user@host:port/database[?schema=s]')
+    .option('--to <url>', `the target: ${MIGRATE_TARGETS}`)
     .option('--tables <list>', 'tables to copy, comma-separated: table or schema.table')
     .option('--key <table=col,col...>', 'key columns of a table without a primary key (repeatable)')
     .option('--name <name>', 'names the replication slot and publication (cloudpulse_<name>) and the target pipeline', 'migrate')
@@ -48,7 +49,7 @@ async function migrateCommand(flags: MigrateFlags): Promise<number> {
     process.stdout.write(`slot cloudpulse_${flags.name}: ${dropped.slot ? 'dropped' : 'not found'}; publication cloudpulse_${flags.name}: ${dropped.publication ? 'dropped' : 'not found'}\n`);
     return ExitCode.Ok;
   }
-  if (flags.to === undefined) throw new ConfigError('to', 'name the target (--to postgres://…)');
+  if (flags.to === undefined) throw new ConfigError('to', `name the target (--to ${MIGRATE_TARGETS})`);
   const tables = (flags.tables ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '');
   const keys: Record<string, string[]> = {};
   for (const entry of flags.key ?? []) {

@@ -1,6 +1,6 @@
 import { map } from 'rxjs';
 import type { StreamBatch, TableRow, TableSpec, Topology } from '../engine/index.js';
-import { columnsOfRow, tableOfRow } from '../connectors/postgres/source/change-row.js';
+import { tableOfRow } from '../connectors/postgres/source/change-row.js';
 
 /**
  * The migration's topology: every source record becomes a row of its table, unchanged, keeping its
@@ -17,7 +17,8 @@ export function migrateTopology(name: string, tables: readonly TableSpec[]): Top
     build(inputs) {
       return inputs.streams.changes!.pipe(
         map((batch): StreamBatch<TableRow> => ({
-          records: batch.records.map((record) => ({ ...record, value: { table: tableOfRow(record.value), row: columnsOfRow(record.value) } })),
+          // The row goes as it is: its table mark is a symbol, which no sink sees among its columns.
+          records: batch.records.map((record) => ({ ...record, value: { table: tableOfRow(record.value), row: record.value } })),
         })),
       );
     },

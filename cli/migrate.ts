@@ -1,13 +1,14 @@
 import { join } from 'node:path';
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { DeadLetterFileSink } from '../connectors/file/dead-letter-file-sink.js';
-import { createPostgresSink, isPostgresUrl } from '../connectors/postgres/create-postgres-sink.js';
+import { isPostgresUrl } from '../connectors/postgres/create-postgres-sink.js';
 import { resolveConnection } from '../connectors/postgres/config.js';
-import { PostgresSource, type ReplicationStatus, type SnapshotProgress } from '../connectors/postgres/source/postgres-source.js';
+import type { ReplicationStatus, SnapshotProgress } from '../connectors/postgres/source/postgres-source.js';
 import { dropSlotAndPublication } from '../connectors/postgres/source/replication-slot.js';
 import { sourceClientConfig } from '../connectors/postgres/source/client-config.js';
-import { ConfigError, EngineEvents, PipelineRunner, type PipelineSummary } from '../engine/index.js';
-import { migrateTopology } from './migrate-topology.js';
+import { ConfigError, EngineEvents, type PipelineSummary } from '../engine/index.js';
+import { createMigratePipeline } from './migrate-pipeline.js';
+import { checkMigrateTarget, createMigrateSink } from './migrate-target.js';
 import pg from 'pg';
 import { pino, type Logger } from 'pino';
 
@@ -15,7 +16,7 @@ import { pino, type Logger } from 'pino';
 export interface MigrateOptions {
   /** `postgres://…` of the source database. */
   readonly from: string;
-  /** `postgres://…?schema=s` of the target (other targets come with their sinks). */
+  /** The target: `postgres://…?schema=s`, `elasticsearch+http://…?prefix=p` or `databricks://…?schema=s`. */
   readonly to: string;
   readonly tables: readonly string[];
   /** Key columns of tables without a primary key. */
@@ -48,13 +49,12 @@ export function replicationNames(name: string): { slot: string; publication: str
  */
 export async function runMigrate(options: MigrateOptions): Promise<PipelineSummary> {
   if (!isPostgresUrl(options.from)) throw new ConfigError('from', 'expected postgres://user@host:port/database');
-  if (!isPostgresUrl(options.to)) throw new ConfigError('to', 'only postgres:// targets so far (elasticsearch:// and databricks:// come with their sinks)');
+  checkMigrateTarget(options.to);
   if (options.tables.length === 0) throw new ConfigError('tables', 'name at least one table (--tables a,b or schema.a)');
   const names = replicationNames(options.name);
   const logger = options.logger ?? pino({ level: 'silent' });
-  const gauges = options.registry === undefined ? undefined : slotGauges(options.registry);
-  const source = new PostgresSource(
-    {
+  const { runner } = await createMigratePipeline({
+    source: {
       type: 'postgres',
       url: options.from,
       tables: [...options.tables],
@@ -65,25 +65,14 @@ export async function runMigrate(options: MigrateOptions): Promise<PipelineSumma
       ...(options.chunkRows === undefined ? {} : { chunkRows: options.chunkRows }),
       ...(options.statusIntervalMs === undefined ? {} : { statusIntervalMs: options.statusIntervalMs }),
     },
-    {
-      logger,
-      ...(options.onSnapshotProgress === undefined ? {} : { onSnapshotProgress: options.onSnapshotProgress }),
-      onReplicationStatus: (status) => {
-        gauges?.retained.set({ slot: status.slot }, status.retainedBytes);
-        gauges?.lagBytes.set({ slot: status.slot }, status.lagBytes);
-        gauges?.lagSeconds.set({ slot: status.slot }, status.lagSeconds);
-        options.onReplicationStatus?.(status);
-      },
-    },
-  );
-  const tables = await source.prepare();
-  const sink = createPostgresSink(options.to, { path: 'to', defaultPipeline: names.pipeline, logger });
-  const runner = new PipelineRunner({
-    topology: migrateTopology(names.pipeline, tables.map((t) => t.spec)),
-    streams: { changes: source },
-    sinks: [sink],
+    pipeline: names.pipeline,
+    sinks: () => [createMigrateSink(options.to, names.pipeline, logger)],
     deadLetters: new DeadLetterFileSink(join(options.out, `${names.pipeline}-dead_letter.csv`), { append: true, fsync: true }),
     events: options.events ?? new EngineEvents(),
+    logger,
+    ...(options.registry === undefined ? {} : { registry: options.registry }),
+    ...(options.onSnapshotProgress === undefined ? {} : { onSnapshotProgress: options.onSnapshotProgress }),
+    ...(options.onReplicationStatus === undefined ? {} : { onReplicationStatus: options.onReplicationStatus }),
   });
   const stop = (): void => runner.stop();
   if (options.signal?.aborted === true) stop();
@@ -106,12 +95,4 @@ export async function dropMigrationSlot(from: string, name: string): Promise<{ s
   } finally {
     await client.end();
   }
-}
-
-function slotGauges(registry: Registry): { retained: Gauge<'slot'>; lagBytes: Gauge<'slot'>; lagSeconds: Gauge<'slot'> } {
-  return {
-    retained: new Gauge({ name: 'cloudpulse_replication_slot_retained_wal_bytes', help: 'WAL the source server keeps for the replication slot (current LSN − restart LSN).', labelNames: ['slot'], registers: [registry] }),
-    lagBytes: new Gauge({ name: 'cloudpulse_replication_lag_bytes', help: 'Source WAL not yet confirmed by every sink (current LSN − confirmed flush LSN).', labelNames: ['slot'], registers: [registry] }),
-    lagSeconds: new Gauge({ name: 'cloudpulse_replication_lag_seconds', help: 'Age of the oldest change handed to the sinks and not yet acknowledged by all of them.', labelNames: ['slot'], registers: [registry] }),
-  };
 }

@@ -5,13 +5,15 @@ import { DeadLetterFileSink } from '../connectors/file/dead-letter-file-sink.js'
 import { createKafkaClient } from '../connectors/kafka/create-kafka-client.js';
 import { createValueDecoder } from '../connectors/kafka/decode-value.js';
 import { KafkaDeadLetterSink } from '../connectors/kafka/kafka-dead-letter-sink.js';
+import type { KafkaClientConfig } from '../connectors/kafka/config.js';
 import type { KafkaLog } from '../connectors/kafka/kafka-log.js';
 import { KafkaSource } from '../connectors/kafka/kafka-source.js';
-import { EngineEvents, PipelineRunner, type DeadLetterSink, type Row, type Source } from '../engine/index.js';
+import { EngineError, EngineEvents, PipelineRunner, type DeadLetterSink, type Row, type Source } from '../engine/index.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from '../metrics/index.js';
 import { openFileSource, readFirstLines } from '../replay/index.js';
 import { createSinks, type SinkTarget } from './create-sinks.js';
 import type { CheckedPipeline, DaemonConfig } from './daemon-config.js';
+import { runPostgresPipeline } from './daemon-postgres-pipeline.js';
 import { valueToRowFor } from './daemon-row-builder.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -25,7 +27,8 @@ export interface DaemonRequest {
 }
 
 /**
- * The daemon: every configured pipeline (Kafka sources → topology → sinks) runs until stopped, or until
+ * The daemon: every configured pipeline (Kafka sources → topology → sinks, or a PostgreSQL source → the
+ * migrate topology → sinks) runs until stopped, or until
  * its bounded inputs (`stopAt: end`) are done. Resolves with the exit code: 0 when everything stopped
  * cleanly (drained within the deadline, or bounded input done), 1 when a pipeline failed or the drain
  * overran `drainTimeoutMs`. A failing pipeline drains the others.
@@ -53,7 +56,7 @@ export async function runDaemon(request: DaemonRequest): Promise<number> {
   }, { once: true });
 
   const runs = request.pipelines.map((pipeline) =>
-    runPipeline(pipeline, config, logger.child({ pipeline: pipeline.config.name }), events, stop.signal).then(
+    runPipeline(pipeline, { ...config, kafka: config.kafka! }, logger.child({ pipeline: pipeline.config.name }), events, stop.signal).then(
       () => ExitCode.Ok as number,
       (error: unknown) => {
         logger.error({ pipeline: pipeline.config.name, error: error instanceof Error ? error.message : String(error) }, 'pipeline failed');
@@ -62,19 +65,28 @@ export async function runDaemon(request: DaemonRequest): Promise<number> {
       },
     ),
   );
-  const all = Promise.all(runs).then((codes) => Math.max(...codes));
+  for (const pipeline of config.postgresPipelines) {
+    runs.push(runPostgresPipeline(pipeline, logger.child({ pipeline: pipeline.name }), events, stop.signal, metrics?.registry).then(
+      () => ExitCode.Ok as number,
+      (error: unknown) => {
+        logger.error({ pipeline: pipeline.name, error: error instanceof Error ? error.message : String(error) }, 'pipeline failed');
+        stop.abort();
+        return ExitCode.Failed as number;
+      },
+    ));
+  }
+  let allSettled = false;
+  const all = Promise.all(runs).then((codes) => {
+    allSettled = true;
+    return Math.max(...codes);
+  });
   let code = await Promise.race([all, new Promise<number>((done) => stop.signal.addEventListener('abort', () => void drainDeadline!.then(done), { once: true }))]);
-  if (code !== ExitCode.Ok && !(await isSettled(all))) logger.error({ deadlineMs: config.drainTimeoutMs }, 'drain did not finish within the deadline');
+  if (code !== ExitCode.Ok && !allSettled) logger.error({ deadlineMs: config.drainTimeoutMs }, 'drain did not finish within the deadline');
   else code = await all;
   request.signal.removeEventListener('abort', onAbort);
   await metrics?.close();
   logger.info({ exitCode: code }, 'stopped');
   return code;
-}
-
-async function isSettled(promise: Promise<unknown>): Promise<boolean> {
-  const marker = Symbol('pending');
-  return (await Promise.race([promise.then(() => true, () => true), Promise.resolve(marker)])) !== marker;
 }
 
 /**
@@ -83,7 +95,7 @@ async function isSettled(promise: Promise<unknown>): Promise<boolean> {
  * topology on the same consumer, so the group membership survives and state is rebuilt from the
  * durable positions.
  */
-async function runPipeline(pipeline: CheckedPipeline, config: DaemonConfig, logger: Logger, events: EngineEvents, signal: AbortSignal): Promise<void> {
+async function runPipeline(pipeline: CheckedPipeline, config: DaemonConfig & { kafka: KafkaClientConfig }, logger: Logger, events: EngineEvents, signal: AbortSignal): Promise<void> {
   const { topology, options } = pipeline;
   const log: KafkaLog = (level, message, fields) => logger[level](fields, message);
   const kafka = createKafkaClient(config.kafka, log);
@@ -113,14 +125,24 @@ async function runPipeline(pipeline: CheckedPipeline, config: DaemonConfig, logg
         topology,
         streams: streams as Record<string, Source<Row>>,
         tables: await tableSources(pipeline),
-        sinks: createSinks(pipeline.config.sinks as SinkTarget[], { out: resolve(pipeline.config.out), format: 'csv', resume: true, pipeline: pipeline.config.name, kafkaBrokers: config.kafka.brokers }),
+        sinks: createSinks(pipeline.config.sinks as SinkTarget[], { out: resolve(pipeline.config.out), format: 'csv', resume: true, pipeline: pipeline.config.name, kafkaBrokers: config.kafka.brokers, consumerGroups: consumerGroupsOf(pipeline) }),
         deadLetters: deadLetterSink(pipeline, kafka),
         options,
         events,
         maxInFlightRecords: pipeline.config.maxInFlightRecords,
       });
       if (epoch > 1) logger.info({ epoch }, 'pipeline restarting after a rebalance');
-      const summary = await runner.run();
+      let summary;
+      try {
+        summary = await runner.run();
+      } catch (error) {
+        // A rebalance moved a partition while its batch drained: the new owner fenced that transaction and writes it itself.
+        if (rebuild && error instanceof EngineError && error.code === 'kafka_producer_fenced') {
+          logger.warn({ error: error.message }, 'a revoked partition was fenced while draining; restarting the pipeline');
+          continue;
+        }
+        throw error;
+      }
       logger.info({ recordsIn: summary.recordsIn, deadLettered: summary.deadLettered, late: summary.late, committed: summary.committed.length }, 'pipeline epoch ended');
       if (!rebuild) break;
     }
@@ -128,6 +150,11 @@ async function runPipeline(pipeline: CheckedPipeline, config: DaemonConfig, logg
     signal.removeEventListener('abort', onAbort);
     for (const source of Object.values(streams)) await source.shutdown();
   }
+}
+
+/** Input topic → its consumer group: a transactional Kafka sink commits these offsets in its transactions. */
+function consumerGroupsOf(pipeline: CheckedPipeline): Record<string, string> {
+  return Object.fromEntries(Object.values(pipeline.config.inputs).map((input) => [input.topic, input.groupId]));
 }
 
 function deadLetterSink(pipeline: CheckedPipeline, kafka: Kafka): DeadLetterSink {

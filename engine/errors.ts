@@ -57,6 +57,18 @@ export class PermanentError extends EngineError {
   }
 }
 
+/**
+ * A newer writer took over what this write touches (the pipeline, or a source partition a consumer group
+ * moved to another process): nothing of the write committed, and trying again cannot succeed. While a
+ * pipeline drains (a rebalance took partitions away, or a stop), the runner drops such a write instead of
+ * failing: its records are the new owner's to process, from the positions that were durable.
+ */
+export class FencedError extends PermanentError {
+  constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
+    super(message, { ...options, code: options.code ?? 'fenced' });
+  }
+}
+
 /** True when an error is worth retrying; unknown errors are not (never loop forever on a surprise). */
 export function isRetryable(error: unknown): boolean {
   return error instanceof EngineError && error.retryable;

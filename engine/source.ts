@@ -15,9 +15,10 @@ export interface SourceContext {
   readonly resumeFrom: readonly SourcePosition[];
   /**
    * Reads again the positions the transactional sinks hold (at this moment, not at open): a source whose
-   * partitions are assigned while it runs (Kafka) calls it on each assignment. Absent without such a sink.
+   * partitions are assigned while it runs (Kafka) calls it on each assignment, naming the assigned
+   * `partitions` so that sinks fencing per partition claim them before it reads. Absent without such a sink.
    */
-  readonly storedPositions?: () => Promise<readonly SourcePosition[]>;
+  readonly storedPositions?: (partitions?: readonly string[]) => Promise<readonly SourcePosition[]>;
 }
 
 /**

@@ -19,6 +19,16 @@ export function isRebalanceError(error: unknown): boolean {
   return e.originalError !== undefined && isRebalanceError(e.originalError);
 }
 
+// kafkajs wraps a lost connection in a non-retriable error when its own retries give up on it.
+const CONNECTION_ERRORS = new Set(['KafkaJSConnectionError', 'KafkaJSRequestTimeoutError', 'KafkaJSNoBrokerAvailableError', 'KafkaJSConnectionClosedError']);
+
+function causedByLostConnection(error: unknown, depth = 0): boolean {
+  const e = error as (KafkaJsErrorShape & { cause?: unknown }) | undefined;
+  if (e === undefined || e === null || depth > 5) return false;
+  if (e.name !== undefined && CONNECTION_ERRORS.has(e.name)) return true;
+  return causedByLostConnection(e.cause, depth + 1) || causedByLostConnection(e.originalError, depth + 1);
+}
+
 /**
  * kafkajs errors → the engine's: those kafkajs marks retriable (connection lost, leader moving, coordinator
  * loading, request timeout) become `TransientError`, the rest `PermanentError`. `what` says what was done.
@@ -28,6 +38,6 @@ export function classifyKafkaError(error: unknown, what: string): EngineError {
   const e = (error ?? {}) as KafkaJsErrorShape;
   const message = `kafka: ${what}: ${e.message ?? String(error)}`;
   const code = `kafka_${(e.type ?? e.name ?? 'error').toLowerCase()}`;
-  const transient = e.retriable === true || e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSRequestTimeoutError' || e.name === 'KafkaJSNoBrokerAvailableError';
+  const transient = e.retriable === true || e.name === 'KafkaJSNumberOfRetriesExceeded' || causedByLostConnection(error);
   return transient ? new TransientError(message, { cause: error, code }) : new PermanentError(message, { cause: error, code });
 }

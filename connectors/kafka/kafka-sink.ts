@@ -1,7 +1,9 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
-import { rowKey, type Sink, type SinkOpenContext, type StreamRecord, type TableRow, type TableSpec } from '../../engine/index.js';
+import { ConfigError, type Sink, type SinkOpenContext, type StreamRecord, type TableRow, type TableSpec, type WriteContext } from '../../engine/index.js';
 import { classifyKafkaError } from './classify-error.js';
 import { kafkaSinkConfigSchema, type KafkaSinkConfig, type KafkaSinkConfigInput } from './config.js';
+import { messageBytes, rowMessage } from './kafka-sink-messages.js';
+import { ensureSinkTopics, sinkTopics } from './kafka-sink-topics.js';
 import { splitBySize } from './split-by-size.js';
 
 /**
@@ -9,7 +11,8 @@ import { splitBySize } from './split-by-size.js';
  * `write` resolves. The message key is the row's key columns (the engine's `rowKey`), so a compacted topic
  * keeps one row per key and a re-emitted window result replaces the earlier one; the value is the row as
  * JSON with a `table` field (or, with `topicPerTable`, the row alone on `<topic>.<table>`); a delete is a
- * tombstone. Sends are split to stay under `maxRequestBytes` (the broker's `message.max.bytes`).
+ * tombstone. Sends are split to stay under `maxRequestBytes` (the broker's `message.max.bytes`); a single
+ * message over it is dead-lettered (the broker would reject it).
  * At least once: after a crash the re-read input is sent again with the same keys.
  */
 export class KafkaSink implements Sink {
@@ -20,10 +23,12 @@ export class KafkaSink implements Sink {
 
   constructor(private readonly kafka: Kafka, config: KafkaSinkConfigInput | KafkaSinkConfig) {
     this.config = kafkaSinkConfigSchema.parse(config);
+    if (this.config.transactional) throw new ConfigError('transactional', 'a transactional Kafka sink is a TransactionalKafkaSink (it needs the pipeline name and consumer groups)');
   }
 
   async open(ctx: SinkOpenContext): Promise<void> {
     for (const spec of ctx.tables) this.tables.set(spec.name, spec);
+    await ensureSinkTopics(this.kafka, sinkTopics(this.config, ctx.tables));
     try {
       const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
       await producer.connect();
@@ -33,17 +38,18 @@ export class KafkaSink implements Sink {
     }
   }
 
-  async write(batch: readonly StreamRecord<TableRow>[]): Promise<void> {
+  async write(batch: readonly StreamRecord<TableRow>[], ctx: WriteContext): Promise<void> {
     const byTopic = new Map<string, Message[]>();
     for (const record of batch) {
-      const spec = this.tables.get(record.value.table);
-      if (spec === undefined) throw classifyKafkaError(new Error(`row for table ${record.value.table}, which the topology does not declare`), 'writing');
-      const topic = this.config.topicPerTable ? `${this.config.topic}.${spec.name}` : this.config.topic;
-      const key = this.config.topicPerTable ? rowKey(spec, record.value.row) : `${spec.name}\u0000${rowKey(spec, record.value.row)}`;
-      const value = record.op === 'delete' ? null : JSON.stringify(this.config.topicPerTable ? record.value.row : { table: spec.name, ...record.value.row });
+      const { topic, message } = rowMessage(record, this.tables, this.config);
+      const bytes = messageBytes(message);
+      if (bytes > this.config.maxRequestBytes) {
+        ctx.deadLetter({ position: record.position, reason: 'sink_rejected', detail: `kafka: a ${bytes}-byte message is over maxRequestBytes ${this.config.maxRequestBytes} (the broker's message.max.bytes): the broker would reject it`, raw: message.value?.toString().slice(0, 1_000) ?? '' });
+        continue;
+      }
       let messages = byTopic.get(topic);
       if (messages === undefined) byTopic.set(topic, (messages = []));
-      messages.push({ key, value, timestamp: String(record.eventTime) });
+      messages.push(message);
     }
     try {
       for (const [topic, messages] of byTopic) {

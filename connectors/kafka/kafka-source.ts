@@ -32,7 +32,10 @@ export interface KafkaSourceOptions {
   /**
    * A rebalance took partitions away whose records this pipeline's operators hold state for (or this
    * member lost its membership): the state is no longer this member's, so the caller stops the pipeline
-   * gracefully and opens it again (a fresh topology). Until then the source feeds nothing more.
+   * gracefully and opens it again (a fresh topology). Until then the source feeds nothing more. Also
+   * called (with no revoked partitions) when a rebalance adds partitions after records were fed (another
+   * member left): the watermark may already be past the new partitions' records, which would all be late;
+   * the fresh topology reads every assigned partition from its durable position instead.
    */
   readonly onStateLost?: (revokedPartitions: readonly number[]) => void;
 }
@@ -250,10 +253,12 @@ export class KafkaSource implements Source<Row> {
     if (partitions.length > 0) this.consumer?.pause([{ topic: this.name, partitions: [...partitions] }]);
     if (epoch === undefined) return;
     const lost = rejoined ? [...epoch.next.keys()] : revoked.filter((p) => epoch.next.has(p));
-    if (lost.length > 0) {
+    const joinedLate = epoch.fed.size > 0 ? added : [];
+    if (lost.length > 0 || joinedLate.length > 0) {
       epoch.stale = true;
       this.rebuildRequested = true;
-      this.options.log('info', 'partitions with state were revoked: rebuilding the pipeline', { topic: this.name, partitions: lost });
+      if (lost.length > 0) this.options.log('info', 'partitions with state were revoked: rebuilding the pipeline', { topic: this.name, partitions: lost });
+      else this.options.log('info', 'partitions were added after records were fed: rebuilding the pipeline', { topic: this.name, partitions: joinedLate });
       this.options.onStateLost?.(lost);
       return;
     }
@@ -297,7 +302,7 @@ export class KafkaSource implements Source<Row> {
 
   private async startOffsets(epoch: Epoch, partitions: readonly number[]): Promise<Map<number, { offset: number; from: string; end: number | undefined; high: number }>> {
     const stored = new Map<number, number>();
-    for (const position of (await epoch.ctx.storedPositions?.()) ?? epoch.ctx.resumeFrom) {
+    for (const position of (await epoch.ctx.storedPositions?.(partitions.map(String))) ?? epoch.ctx.resumeFrom) {
       if (position.source !== this.name) continue;
       const p = Number(position.partition);
       // Several sinks storing positions: the lowest is durable in all of them.

@@ -22,6 +22,17 @@ describe('COPY text encoding', () => {
     expect(timestamp(Number.NaN)).toBe('NaN');
   });
 
+  it('formats timestamps exactly as toISOString() does, across days, years and the edges of four-digit years', () => {
+    const timestamp = copyEncoder('timestamptz');
+    const samples = [-62_167_219_200_000, -62_167_219_199_999, -1, 1, 86_399_999, 86_400_000, 951_782_399_999, 951_782_400_000, 253_402_300_799_999, 253_402_300_800_000, -62_167_219_200_001, 8.64e15, 1.5];
+    let state = 7;
+    for (let i = 0; i < 20_000; i++) {
+      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+      samples.push(Math.round((state / 2 ** 31 - 0.3) * 1e14) + (i % 1000));
+    }
+    for (const value of samples) expect(timestamp(value), String(value)).toBe(new Date(value).toISOString());
+  });
+
   it('formats numbers exactly as String() does', () => {
     const samples = [0, -0, 1, -1, 0.1, 0.2, 0.3, 1.1, 481.23, -481.23, 0.05, -0.05, 1e-7, 123456789.5, 999999999.999999, 1e21, 2 ** 53, 0.1 + 0.2,
       Number.NaN, Number.POSITIVE_INFINITY, 1234.5678, 0.000001, 33.333333, 5e-324, -1e9 + 0.25];

@@ -49,19 +49,45 @@ export function formatNumber(value: number): string {
   return String(value);
 }
 
+const DAY_MS = 86_400_000;
+// Years 0000–9999: the range where ISO-8601 text has the plain YYYY-MM-DD form.
+const MIN_PLAIN_MS = -62_167_219_200_000;
+const MAX_PLAIN_MS = 253_402_300_800_000;
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
 /**
  * Epoch ms become ISO-8601 UTC; anything unrepresentable goes as text so the server rejects that row.
- * Remembers the last value: window results of one window share their start and end.
+ * Remembers the last value (window results of one window share their start and end) and the last
+ * day: rows of a day share the `YYYY-MM-DDT` text and the time of day is formatted from cached digits
+ * (exactly `toISOString()`, several times faster: a bulk copy formats one per timestamp cell).
  */
 function timestampEncoder(): CopyEncoder {
   let lastValue: number | undefined;
   let lastText = '';
+  let lastDay = NaN;
+  let dayText = '';
   return (value) => {
     if (typeof value !== 'number') return plain(value);
     if (value === lastValue) return lastText;
+    lastValue = value;
+    if (Number.isInteger(value) && value >= MIN_PLAIN_MS && value < MAX_PLAIN_MS) {
+      const day = Math.floor(value / DAY_MS);
+      if (day !== lastDay) {
+        lastDay = day;
+        dayText = new Date(day * DAY_MS).toISOString().slice(0, 11);
+      }
+      let ms = value - day * DAY_MS;
+      const hours = Math.floor(ms / 3_600_000);
+      ms -= hours * 3_600_000;
+      const minutes = Math.floor(ms / 60_000);
+      ms -= minutes * 60_000;
+      const seconds = Math.floor(ms / 1000);
+      lastText = `${dayText}${TWO_DIGITS[hours]!}:${TWO_DIGITS[minutes]!}:${TWO_DIGITS[seconds]!}.${THREE_DIGITS[ms - seconds * 1000]!}Z`;
+      return lastText;
+    }
     const date = new Date(value);
     lastText = Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
-    lastValue = value;
     return lastText;
   };
 }

@@ -5,6 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Logger } from 'pino';
 import {
   PermanentError,
+  partitionId,
   rowKey,
   type Cell,
   type DeadLetter,
@@ -23,7 +24,7 @@ import { copyEncoder, type CopyEncoder } from './copy-text.js';
 import { ensurePositionsTable, readPositions, storePositions } from './positions-table.js';
 import { checkIdentifier, qualifiedName, quoteIdentifier } from './quote-identifier.js';
 import { checkTableSpec, ensureTable } from './table-schema.js';
-import { checkGeneration, claimGeneration, ensureWritersTable } from './writer-fence.js';
+import { checkGeneration, checkPartitionGenerations, claimGeneration, claimPartitions, ensureWritersTable, type PartitionClaim } from './writer-fence.js';
 
 /** Options of {@link PostgresSink} besides its validated config. */
 export interface PostgresSinkOptions {
@@ -45,6 +46,7 @@ interface PreparedTable {
   /** The row's identity in a batch (the engine's `rowKey`, specialised to the key's arity). */
   readonly keyOf: (row: Row) => string;
   readonly createStages: readonly string[];
+  readonly dropStages: readonly string[];
   readonly truncateStage: string;
   readonly truncateDeleteStage: string;
   readonly copyUpserts: string;
@@ -101,6 +103,13 @@ const COPY_CHUNK_CHARS = 32 * 1024;
  * `open` creates missing tables, adds new columns as nullable, fails on an incompatible table, and
  * claims a new writer generation: an older writer of the same pipeline is fenced (its next write fails
  * permanently without committing).
+ *
+ * A source whose partitions a consumer group assigns (Kafka) calls `storedPositions(source, partitions)` on
+ * each assignment: the sink claims those partitions (`cloudpulse_partition_writers`, a generation per
+ * pipeline and source partition) and from then on fences per partition instead of per pipeline, so
+ * several processes of one pipeline write side by side. Each transaction checks the generations of the
+ * claimed sources' partitions it writes rows or positions of: one that another writer claimed since
+ * fails the write with a `FencedError`, committing nothing; writes of other partitions go on.
  */
 export class PostgresSink implements TransactionalSink {
   readonly name = 'postgres';
@@ -112,6 +121,10 @@ export class PostgresSink implements TransactionalSink {
   private client: pg.Client | undefined;
   private pipelineName = '';
   private generation = 0;
+  /** Partitions claimed by this writer (by `partitionId`), and the sources they belong to. */
+  private readonly claims = new Map<string, PartitionClaim>();
+  private readonly claimedSources = new Set<string>();
+  private turn: Promise<void> = Promise.resolve();
   private opened = false;
 
   constructor(config: PostgresSinkConfigInput | PostgresSinkConfig, options: PostgresSinkOptions = {}) {
@@ -135,6 +148,8 @@ export class PostgresSink implements TransactionalSink {
   async open(ctx: SinkOpenContext): Promise<void> {
     this.pipelineName = this.config.pipeline ?? this.defaultPipeline ?? ctx.topology;
     this.tables.clear();
+    this.claims.clear();
+    this.claimedSources.clear();
     for (const spec of ctx.tables) {
       checkTableSpec(spec);
       this.tables.set(spec.name, prepareTable(this.config.schema, spec, this.tables.size));
@@ -164,10 +179,23 @@ export class PostgresSink implements TransactionalSink {
     this.logger?.info({ target: this.target, pipeline: this.pipelineName, generation: this.generation, tables: [...this.tables.keys()] }, 'postgres sink: ready');
   }
 
-  async storedPositions(source: string): Promise<readonly SourcePosition[]> {
+  /** With `partitions` (just assigned to the source), claims them first: see the class comment. */
+  async storedPositions(source: string, partitions?: readonly string[]): Promise<readonly SourcePosition[]> {
     this.requireOpen();
+    return this.oneAtATime(() => this.claimAndRead(source, partitions));
+  }
+
+  private async claimAndRead(source: string, partitions: readonly string[] | undefined): Promise<readonly SourcePosition[]> {
     const client = await this.connect(true);
     try {
+      if (partitions !== undefined && partitions.length > 0) {
+        await client.query('BEGIN');
+        const claimed = await claimPartitions(client, this.config.schema, this.pipelineName, source, partitions);
+        await client.query('COMMIT');
+        for (const claim of claimed) this.claims.set(partitionId(claim), claim);
+        this.claimedSources.add(source);
+        this.logger?.info({ pipeline: this.pipelineName, source, generations: Object.fromEntries(claimed.map((c) => [c.partition, c.generation])) }, 'postgres sink: claimed partitions');
+      }
       return await readPositions(client, this.config.schema, this.pipelineName, source);
     } catch (error) {
       await this.abandon(client, error);
@@ -177,12 +205,26 @@ export class PostgresSink implements TransactionalSink {
 
   async write(batch: readonly StreamRecord<TableRow>[], ctx: WriteContext): Promise<void> {
     this.requireOpen();
+    return this.oneAtATime(() => this.writeBatch(batch, ctx));
+  }
+
+  /**
+   * Claims and writes share the connection: an assignment arriving during a write must not run its
+   * claim inside the write's transaction, so they take turns.
+   */
+  private oneAtATime<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.turn.then(operation);
+    this.turn = result.then(() => undefined, () => undefined);
+    return result;
+  }
+
+  private async writeBatch(batch: readonly StreamRecord<TableRow>[], ctx: WriteContext): Promise<void> {
     const groups = this.group(batch);
     const client = await this.connect(true);
     // Dead letters of an attempt count only once it commits: a retried attempt must not report them twice.
     const letters: DeadLetter[] = [];
     try {
-      await this.begin(client);
+      await this.begin(client, batch, ctx.positions);
       try {
         for (const group of groups) {
           if (!group.hasDeletes && (await this.tryDirectCopy(client, group))) continue;
@@ -191,7 +233,7 @@ export class PostgresSink implements TransactionalSink {
       } catch (error) {
         if (!isIsolatable(error)) throw error;
         await client.query('ROLLBACK');
-        await this.begin(client);
+        await this.begin(client, batch, ctx.positions);
         await this.applyIsolating(client, batch, letters);
       }
       await storePositions(client, this.config.schema, this.pipelineName, ctx.positions);
@@ -201,6 +243,32 @@ export class PostgresSink implements TransactionalSink {
       throw classifyPostgresError(error, `writing ${batch.length} rows to ${this.target}`, this.secrets());
     }
     for (const letter of letters) ctx.deadLetter(letter);
+  }
+
+  /**
+   * The table gained columns (see `Sink.evolve`): adds them to the database table as nullable columns,
+   * as `open` would, and writes them from now on (the connection's staging tables are made again).
+   */
+  async evolve(spec: TableSpec): Promise<void> {
+    this.requireOpen();
+    const index = [...this.tables.keys()].indexOf(spec.name);
+    if (index < 0) throw new PermanentError(`postgres sink: evolve(${JSON.stringify(spec.name)}), a table the topology does not declare`, { code: 'postgres_undeclared_table' });
+    checkTableSpec(spec);
+    const table = prepareTable(this.config.schema, spec, index);
+    const client = await this.connect(true);
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK]);
+      const change = await ensureTable(client, this.config.schema, spec);
+      for (const sql of table.dropStages) await client.query(sql);
+      for (const sql of table.createStages) await client.query(sql);
+      await client.query('COMMIT');
+      if (change.addedColumns.length > 0) this.logger?.info({ table: `${this.config.schema}.${spec.name}`, columns: change.addedColumns }, 'postgres sink: added nullable columns');
+    } catch (error) {
+      await this.abandon(client, error);
+      throw classifyPostgresError(error, `adding columns to ${this.target} table ${spec.name}`, this.secrets());
+    }
+    this.tables.set(spec.name, table);
   }
 
   /** Every write commits its own transaction: nothing is pending here. */
@@ -217,9 +285,30 @@ export class PostgresSink implements TransactionalSink {
     if (!this.opened) throw new PermanentError('postgres sink used before open() or after close()', { code: 'postgres_not_open' });
   }
 
-  private async begin(client: pg.Client): Promise<void> {
+  private async begin(client: pg.Client, batch: readonly StreamRecord<TableRow>[], positions: readonly SourcePosition[]): Promise<void> {
     await client.query('BEGIN');
-    await checkGeneration(client, this.config.schema, this.pipelineName, this.generation);
+    if (this.claimedSources.size === 0) await checkGeneration(client, this.config.schema, this.pipelineName, this.generation);
+    else await checkPartitionGenerations(client, this.config.schema, this.pipelineName, this.touchedClaims(batch, positions));
+  }
+
+  /**
+   * The claimed sources' partitions a write touches (its positions, and the positions its rows came from),
+   * each with this writer's generation; a partition it never claimed gets generation 0, which never matches.
+   */
+  private touchedClaims(batch: readonly StreamRecord<TableRow>[], positions: readonly SourcePosition[]): PartitionClaim[] {
+    const touched = new Map<string, PartitionClaim>();
+    let last: SourcePosition | undefined;
+    const touch = (position: SourcePosition): void => {
+      // Rows come in runs of one partition: look each run up once.
+      if (last !== undefined && last.source === position.source && last.partition === position.partition) return;
+      last = position;
+      if (!this.claimedSources.has(position.source)) return;
+      const id = partitionId(position);
+      if (!touched.has(id)) touched.set(id, this.claims.get(id) ?? { source: position.source, partition: position.partition, generation: 0 });
+    };
+    for (const position of positions) touch(position);
+    for (const record of batch) touch(record.position);
+    return [...touched.values()];
   }
 
   /** Splits a batch by table, keeping batch order; fails on a table the topology did not declare. */
@@ -436,6 +525,7 @@ function prepareTable(schema: string, spec: TableSpec, index: number): PreparedT
       `CREATE TEMPORARY TABLE IF NOT EXISTS ${stage} (${stageColumns(columns)}) ON COMMIT DELETE ROWS`,
       `CREATE TEMPORARY TABLE IF NOT EXISTS ${deleteStage} (${stageColumns(spec.key)}) ON COMMIT DELETE ROWS`,
     ],
+    dropStages: [`DROP TABLE IF EXISTS ${stage}`, `DROP TABLE IF EXISTS ${deleteStage}`],
     truncateStage: `TRUNCATE ${stage}`,
     truncateDeleteStage: `TRUNCATE ${deleteStage}`,
     copyUpserts: `COPY ${stage} (${columnList}) FROM STDIN`,

@@ -1,11 +1,11 @@
 import { Subject, type Subscription } from 'rxjs';
 import type { DeadLetter } from '../dead-letter.js';
-import { EngineError } from '../errors.js';
+import { EngineError, FencedError } from '../errors.js';
 import { EngineEvents } from '../events.js';
 import type { Row } from '../input.js';
 import { partitionId, type SourcePosition, type StreamBatch, type StreamRecord } from '../record.js';
 import { defaultRetryPolicy, withRetry, type RetryPolicy } from '../retry.js';
-import { isTransactionalSink, type Sink } from '../sink.js';
+import { isSourceCommittingSink, isTransactionalSink, type Sink } from '../sink.js';
 import type { Source, SourceContext } from '../source.js';
 import type { TableRow } from '../table.js';
 import { systemClock, type Clock } from '../time/clock.js';
@@ -97,6 +97,8 @@ export class PipelineRunner {
   async run(): Promise<PipelineSummary> {
     const { topology, sinks } = this.options;
     this.lifecycle('starting');
+    // Two sinks committing the source's positions would each commit past data only the other wrote.
+    if (sinks.filter(isSourceCommittingSink).length > 1) throw new EngineError('config_invalid', `at most one sink may commit the source's positions (${sinks.filter(isSourceCommittingSink).map((s) => s.name).join(', ')})`);
     for (const sink of sinks) await sink.open({ topology: topology.name, tables: topology.outputs, clock: this.clock, events: this.events });
     const resumeFrom = await this.storedPositions();
 
@@ -167,7 +169,7 @@ export class PipelineRunner {
 
   private pump(input: string, source: Source<Row>, subject: Subject<StreamBatch<Row>>, resumeFrom: readonly SourcePosition[]): Promise<void> {
     return new Promise<void>((resolve) => {
-      const subscription = source.open(this.sourceContext(resumeFrom, true)).subscribe({
+      const subscription = source.open(this.sourceContext(resumeFrom, true, source.name)).subscribe({
         next: (batch) => {
           if (this.stopping) return;
           const started = this.clock.now();
@@ -228,9 +230,20 @@ export class PipelineRunner {
       try {
         await this.write(jobs);
       } catch (error) {
-        this.fail(error);
+        if (error instanceof FencedError && this.stopped) this.dropFenced(jobs, error);
+        else this.fail(error);
       }
     }
+  }
+
+  /**
+   * While draining, a write fenced by a newer owner of its partitions (a rebalance moved them) committed
+   * nothing: its records are the new owner's to process from the durable positions, so the drain goes on
+   * without them. Their positions are never acknowledged, so no commit passes them.
+   */
+  private dropFenced(jobs: readonly WriteJob[], error: FencedError): void {
+    this.inFlight -= jobs.reduce((sum, job) => sum + job.inputRecords, 0);
+    this.lifecycle('draining', `a write of ${jobs.reduce((sum, job) => sum + job.outputs.length, 0)} rows was dropped: ${error.message}`);
   }
 
   private async write(jobs: readonly WriteJob[]): Promise<void> {
@@ -260,7 +273,8 @@ export class PipelineRunner {
           this.events.emit({ type: 'sink_write', topology: topology.name, sink: sink.name, records: job.outputs.length, seconds: (this.clock.now() - started) / 1000, ok: true });
         } catch (error) {
           this.events.emit({ type: 'sink_write', topology: topology.name, sink: sink.name, records: job.outputs.length, seconds: (this.clock.now() - started) / 1000, ok: false });
-          if ((this.options.onSinkFailure ?? 'stop') === 'stop') throw error;
+          // A fenced write is no rejected record: dead-lettering it would hide records the new owner processes.
+          if ((this.options.onSinkFailure ?? 'stop') === 'stop' || error instanceof FencedError) throw error;
           written = false;
           for (const record of job.outputs) {
             sinkRejects.push({ position: record.position, reason: 'sink_rejected', detail: `${sink.name}: ${error instanceof Error ? error.message : String(error)}` });
@@ -289,11 +303,13 @@ export class PipelineRunner {
       bySource.set(position.source, [...(bySource.get(position.source) ?? []), position]);
       this.committed.set(partitionId(position), position);
     }
+    const committer = this.options.sinks.find(isSourceCommittingSink);
     for (const source of Object.values(this.options.streams)) {
       const mine = positions.filter((p) => this.sourceOwns(source, p));
       if (mine.length === 0) continue;
       const started = this.clock.now();
-      await source.commit(mine);
+      if (committer !== undefined) await committer.commitPositions(mine);
+      else await source.commit(mine);
       this.events.emit({ type: 'commit', topology: this.options.topology.name, source: source.name, partitions: mine.length, seconds: (this.clock.now() - started) / 1000 });
     }
   }
@@ -399,14 +415,16 @@ export class PipelineRunner {
    * `streamInput`: a record a stream source reads but cannot decode still came in, so it counts as a
    * record in (records in = out + dead-lettered + late + filtered holds for bad input too).
    */
-  private sourceContext(resumeFrom: readonly SourcePosition[], streamInput: boolean): SourceContext {
+  private sourceContext(resumeFrom: readonly SourcePosition[], streamInput: boolean, sourceName?: string): SourceContext {
     const storing = this.options.sinks.some(isTransactionalSink);
+    const storedPositions = (partitions?: readonly string[]): Promise<SourcePosition[]> =>
+      this.storedPositions(partitions === undefined || sourceName === undefined ? undefined : { source: sourceName, partitions });
     return {
       topology: this.options.topology.name,
       clock: this.clock,
       events: this.events,
       resumeFrom,
-      ...(streamInput && storing ? { storedPositions: () => this.storedPositions() } : {}),
+      ...(streamInput && storing ? { storedPositions } : {}),
       deadLetter: (letter) => {
         if (streamInput) {
           this.recordsIn++;
@@ -435,10 +453,20 @@ export class PipelineRunner {
     return rows;
   }
 
-  private async storedPositions(): Promise<SourcePosition[]> {
+  /** With `claim`: only that source's positions, and the sinks claim its newly assigned partitions first. */
+  private async storedPositions(claim?: { source: string; partitions: readonly string[] }): Promise<SourcePosition[]> {
     const stored: SourcePosition[] = [];
     for (const sink of this.options.sinks) {
       if (!isTransactionalSink(sink)) continue;
+      if (claim !== undefined) {
+        // An assignment while the sink's server is briefly away (a restart) must not fail the pipeline; a claim
+        // retried after a lost answer only bumps its generation again.
+        const policy = this.options.retryPolicy ?? defaultRetryPolicy;
+        const onRetry = (error: unknown, attempt: number): void =>
+          this.events.emit({ type: 'retry', topology: this.options.topology.name, component: sink.name, errorCode: error instanceof EngineError ? error.code : 'unknown', attempt });
+        stored.push(...(await withRetry(() => sink.storedPositions(claim.source, claim.partitions), policy, this.clock, onRetry)));
+        continue;
+      }
       for (const source of Object.values(this.options.streams)) stored.push(...(await sink.storedPositions(source.name)));
     }
     return stored;

@@ -17,7 +17,10 @@ import { committedOffsets, compareTables, endOffsets, pipelineConfig, runDaemonC
 // The issue asks for 20 kills during a 1,000,000-record run. Every restart waits for the killed member's
 // session to expire (the broker's minimum, 6 s) before the group rebalances, so 20 restarts cost ~2 minutes
 // whatever the record count; the count is scaled down to keep the run near that on 2 cores.
-const TICKS = 200_000;
+// CLOUDPULSE_KILL_TEST_RECORDS=1000000 runs the issue's size (timeouts grow with the count).
+const TICKS = recordCount(process.env['CLOUDPULSE_KILL_TEST_RECORDS'], 200_000);
+const TEST_TIMEOUT_MS = 300_000 * Math.max(1, Math.ceil(TICKS / 200_000));
+const SETUP_TIMEOUT_MS = 180_000 * Math.max(1, Math.ceil(TICKS / 200_000));
 // Small in-flight bound: many small transactions (and source pauses), so kills land between and inside them.
 const IN_FLIGHT = { maxInFlightRecords: 3_000 };
 const PASSTHROUGH_KILLS = 12;
@@ -28,6 +31,13 @@ async function prepareSchema(url: string, topology: Topology): Promise<void> {
   const sink = createPostgresSink(url);
   await sink.open({ topology: topology.name, tables: topology.outputs, clock: systemClock, events: new EngineEvents() });
   await sink.close();
+}
+
+function recordCount(setting: string | undefined, fallback: number): number {
+  if (setting === undefined || setting === '') return fallback;
+  const count = Number(setting);
+  if (!Number.isInteger(count) || count < 10_000) throw new Error(`CLOUDPULSE_KILL_TEST_RECORDS must be an integer ≥ 10000, got ${JSON.stringify(setting)}`);
+  return count;
 }
 
 function killTargets(rng: Prng, total: number, kills: number): number[] {
@@ -49,7 +59,7 @@ describe('kill test: the daemon SIGKILLed at random points and restarted ends li
     topic = `ticks-kill-${randomUUID()}`;
     const produced = await runCli(['replay', 'nvda', '--data', dir, '--file', 'ticks.csv', '--to', `kafka://${topic}`, '--brokers', bootstrap, '--partitions', '6']);
     expect(produced.code, produced.stderr).toBe(0);
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await db?.close();
@@ -97,7 +107,7 @@ describe('kill test: the daemon SIGKILLed at random points and restarted ends li
     // The group's Kafka offsets never run ahead of what is durable in PostgreSQL.
     const committed = await committedOffsets(kafka, groupId, topic);
     for (const [p, offset] of committed) expect(offset).toBeLessThanOrEqual(ends.get(p)!);
-  }, 300_000);
+  }, TEST_TIMEOUT_MS);
 
   it('ends with the same nvda tables as a clean run (keyed state rebuilt by re-reading its partitions)', async () => {
     const nvda = findTopology('nvda')!;
@@ -126,5 +136,5 @@ describe('kill test: the daemon SIGKILLed at random points and restarted ends li
       const comparison = await compareTables(db, 'nvda_clean', 'nvda_crashed', table.name);
       expect({ table: table.name, ...comparison }).toEqual({ table: table.name, leftOnly: 0, rightOnly: 0, left: comparison.left, right: comparison.left });
     }
-  }, 300_000);
+  }, TEST_TIMEOUT_MS);
 });

@@ -58,9 +58,15 @@ describe('cloudpulse migrate (the real bin)', () => {
     expect(await source.query(`SELECT 1 FROM pg_publication WHERE pubname = 'cloudpulse_cli'`)).toEqual([]);
   });
 
-  it('names the flag of a target it cannot write yet (exit 2)', async () => {
+  it('names the flag of a target it cannot write (exit 2)', async () => {
     const run = await runCli(['migrate', '--from', source.url, '--to', 'elasticsearch://127.0.0.1:9200', '--tables', 'items', '--no-metrics']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/invalid configuration: to: only postgres:\/\/ targets so far/);
+    expect(run.stderr).toMatch(/invalid configuration: to: expected one of postgres:\/\/.*elasticsearch\+http\(s\):\/\/.*databricks:\/\//);
+  });
+
+  it('names the field of a bad target URL as a field of --to (exit 2)', async () => {
+    const run = await runCli(['migrate', '--from', source.url, '--to', 'elasticsearch+http://127.0.0.1:9200?prefx=shop_', '--tables', 'items', '--no-metrics']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/invalid configuration: to\.prefx: unknown URL parameter/);
   });
 });

@@ -1,8 +1,7 @@
 // @services postgres
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,55 +9,11 @@ import { dropMigrationSlot } from '../../cli/migrate.js';
 import { Prng } from '../../replay/index.js';
 import { openTestDatabase, type TestDatabase } from '../postgres/test-database.js';
 import { readBothSides } from './compare-tables.js';
+import { startMigrate, startWriter } from './migrate-child.js';
 import { snapshotDurable, waitUntil } from './wait-until.js';
 
-const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'cloudpulse.js');
 const ROWS = 60_000;
 const SEED = Number(process.env['CLOUDPULSE_CRASH_SEED'] ?? Date.now() % 1_000_000_007);
-
-interface Child {
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  kill(signal: NodeJS.Signals): void;
-  output(): string;
-}
-
-function startMigrate(args: readonly string[]): Child {
-  const child = spawn(process.execPath, [BIN, 'migrate', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('exit', (code, signal) => done({ code, signal })));
-  return { exited, kill: (signal) => child.kill(signal), output: () => output };
-}
-
-/** Random committed writes (and some rolled back) on the source until stopped: updates, inserts, deletes, key changes. */
-function startWriter(client: pg.Client, rng: Prng): { stop(): Promise<number> } {
-  let running = true;
-  let transactions = 0;
-  let nextId = ROWS + 1;
-  const done = (async () => {
-    while (running) {
-      const id = 1 + Math.floor(rng.next() * ROWS);
-      const pick = rng.next();
-      const rollback = rng.next() < 0.1;
-      await client.query('BEGIN');
-      if (pick < 0.5) await client.query('UPDATE items SET v = v + 1, note = $2 WHERE id = $1', [id, `updated ${transactions}`]);
-      else if (pick < 0.7) await client.query('INSERT INTO items VALUES ($1, 0, $2)', [nextId++, `inserted ${transactions}`]);
-      else if (pick < 0.85) await client.query('DELETE FROM items WHERE id = $1', [id]);
-      else await client.query('UPDATE items SET id = $2 WHERE id = $1', [id, nextId++]);
-      await client.query(rollback ? 'ROLLBACK' : 'COMMIT');
-      transactions++;
-      await sleep(2);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await done;
-      return transactions;
-    },
-  };
-}
 
 describe('cloudpulse migrate survives SIGKILL during the snapshot and during the stream', () => {
   let source: TestDatabase;
@@ -94,7 +49,7 @@ describe('cloudpulse migrate survives SIGKILL during the snapshot and during the
     const rng = new Prng(SEED);
     const args = ['--from', source.url, '--to', target.url, '--tables', 'items', '--name', 'crash', '--no-metrics', '--no-progress', '--out', out];
     const targetRows = async (): Promise<number> => Number((await target.query<{ n: string }>('SELECT count(*)::text AS n FROM items'))[0]!.n);
-    const writer = startWriter(writerClient, rng);
+    const writer = startWriter(writerClient, rng, ROWS);
     try {
       // Two kills while the snapshot is being copied (with writes going on).
       for (let kill = 0; kill < 2; kill++) {

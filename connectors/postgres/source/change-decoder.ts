@@ -1,6 +1,6 @@
 import type { Pgoutput } from 'pg-logical-replication';
 import { rowKey, type Cell, type DeadLetter, type Row, type StreamRecord } from '../../../engine/index.js';
-import { TABLE_FIELD } from './change-row.js';
+import { markTable } from './change-row.js';
 import { CellConversionError } from './column-mapping.js';
 import { parseLsn } from './lsn.js';
 import type { SourceColumn, SourceTable } from './table-catalog.js';
@@ -57,6 +57,16 @@ export class ChangeDecoder {
   /** True between a Begin and its Commit, or while a change is held back. */
   get inTransaction(): boolean {
     return this.transaction !== undefined || this.held !== undefined;
+  }
+
+  /** The selected table a Relation message describes, if it is one. */
+  tableOf(relation: Pgoutput.MessageRelation): SourceTable | undefined {
+    return this.bySelector.get(`${relation.schema}.${relation.name}`);
+  }
+
+  /** Decodes the table's changes with its columns as `table` has them (after it gained columns). */
+  replaceTable(table: SourceTable): void {
+    this.bySelector.set(`${table.schema}.${table.name}`, table);
   }
 
   /** Forgets a transaction cut off by a lost connection: the server sends it again from its Begin. */
@@ -118,9 +128,11 @@ export class ChangeDecoder {
     for (const column of message.columns) {
       if (known.has(column.name) || this.warned.has(`${table.name}.${column.name}`)) continue;
       this.warned.add(`${table.name}.${column.name}`);
-      this.ctx.warn(`column ${column.name} of ${table.schema}.${table.name} appeared after the migration started: its values are not copied until the migration is restarted`);
+      this.ctx.warn(`column ${column.name} of ${table.schema}.${table.name} appeared after the migration started and could not be added to the output table: its values are not copied`);
     }
-    this.relations.set(message.relationOid, { table, columns: known });
+    // Only the columns the message names: a dropped column is absent from the changes that follow.
+    const present = new Map(message.columns.filter((c) => known.has(c.name)).map((c) => [c.name, known.get(c.name)!]));
+    this.relations.set(message.relationOid, { table, columns: present });
   }
 
   /** Runs `make` for a change of a selected table, releasing the held change first. */
@@ -185,7 +197,7 @@ export class ChangeDecoder {
 
   private record(change: Change, offset: number): StreamRecord<Row> {
     return {
-      value: { ...change.row, [TABLE_FIELD]: change.table.name },
+      value: markTable(change.row, change.table.name),
       eventTime: this.transaction?.commitTime ?? 0,
       key: rowKey(change.table.spec, change.row),
       position: this.position(offset),

@@ -23,6 +23,35 @@ describe('PostgreSQL text → cells', () => {
     expect(() => columnMapping(type(1184, 'timestamp with time zone')).convert('-infinity')).toThrow(CellConversionError);
   });
 
+  it('reads every timestamp text shape PostgreSQL writes in a UTC session to the millisecond of Date.UTC', () => {
+    let state = 99;
+    const next = (n: number): number => {
+      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+      return state % n;
+    };
+    const two = (n: number): string => String(n).padStart(2, '0');
+    for (let i = 0; i < 5_000; i++) {
+      const [year, month, day, hour, minute, second] = [100 + next(9900), 1 + next(12), 1 + next(28), next(24), next(60), next(60)];
+      const digits = next(7);
+      const micros = next(1_000_000);
+      const fraction = digits === 0 ? '' : `.${String(micros).padStart(6, '0').slice(0, digits)}`;
+      const offsetMinutes = next(3) === 0 ? 0 : (next(2) === 0 ? 1 : -1) * (next(15) * 60 + [0, 30, 45][next(3)]!);
+      const offset = `${offsetMinutes < 0 ? '-' : '+'}${two(Math.floor(Math.abs(offsetMinutes) / 60))}${Math.abs(offsetMinutes) % 60 === 0 ? '' : `:${two(Math.abs(offsetMinutes) % 60)}`}`;
+      const withOffset = next(4) !== 0;
+      const text = `${String(year).padStart(4, '0')}-${two(month)}-${two(day)} ${two(hour)}:${two(minute)}:${two(second)}${fraction}${withOffset ? offset : ''}`;
+      const millis = digits === 0 ? 0 : Math.floor(Number(`0${fraction}`) * 1000 + 1e-6);
+      const date = new Date(0);
+      date.setUTCFullYear(year, month - 1, day);
+      date.setUTCHours(hour, minute, second, millis);
+      const expected = date.getTime() - (withOffset ? offsetMinutes * 60_000 : 0);
+      expect(parseTimestamp(text), text).toBe(expected);
+    }
+    expect(parseTimestamp('0099-01-01 00:00:00+00')).toBe(new Date(Date.UTC(2000, 0, 1)).setUTCFullYear(99));
+    expect(parseTimestamp('12345-01-01 00:00:00+00')).toBe(new Date(Date.UTC(2000, 0, 1)).setUTCFullYear(12345));
+    expect(parseTimestamp('2024-01-02 14:30:00+05:30:15')).toBe(Date.UTC(2024, 0, 2, 9, 0, -15));
+    expect(parseTimestamp('2024-01-02 14:30:00.')).toBeUndefined();
+  });
+
   it('parses array literals with quotes, escapes, NULL and nesting', () => {
     expect(parseArrayLiteral('{}')).toEqual([]);
     expect(parseArrayLiteral('{1,2,NULL}')).toEqual(['1', '2', null]);

@@ -73,6 +73,8 @@ function toBoolean(text: string): boolean {
 
 /** A number when a double holds it exactly, else the decimal text (the sinks store it exactly). */
 function toExactNumber(text: string): number | string {
+  // No more characters than exact digits: no more digits either (the snapshot's common case, no regex).
+  if (text.length <= MAX_EXACT_DIGITS) return Number(text);
   const digits = text.replace(/^[+-]/, '').replace(/\./, '').replace(/^0+/, '').replace(/0+$/, '');
   if (digits.length > MAX_EXACT_DIGITS && /^[+-]?\d/.test(text)) return text;
   return Number(text);

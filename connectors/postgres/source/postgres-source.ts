@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { Observable, type Subscriber } from 'rxjs';
 import {
   backoffDelay,
+  ConfigError,
   defaultRetryPolicy,
   PermanentError,
   rowKey,
@@ -21,7 +22,8 @@ import {
 } from '../../../engine/index.js';
 import { classifyPostgresError, postgresErrorKind } from '../classify-error.js';
 import { describeConnection, resolveConnection, type PostgresConnection } from '../config.js';
-import { TABLE_FIELD } from './change-row.js';
+import { markTable } from './change-row.js';
+import { CopyTextCursor, splitCopyLine } from './copy-text-line.js';
 import { ChangeDecoder, WAL_PARTITION } from './change-decoder.js';
 import { sourceClientConfig } from './client-config.js';
 import { CellConversionError } from './column-mapping.js';
@@ -29,8 +31,9 @@ import { postgresSourceConfigSchema, type PostgresSourceConfig, type PostgresSou
 import { formatLsn, parseLsn } from './lsn.js';
 import { RawTextPgoutputPlugin } from './raw-text-pgoutput-plugin.js';
 import { checkWalLevel, createSlotWithSnapshot, ensurePublication, readSlot, slotWalStatus, type SlotWalStatus } from './replication-slot.js';
-import { estimateRows, readTablePages, type RawRow } from './snapshot-reader.js';
+import { estimateRows, readTablePages } from './snapshot-reader.js';
 import { describeTables, type SourceTable } from './table-catalog.js';
+import { evolveTable } from './table-evolution.js';
 
 /** The partition of snapshot positions; offsets count rows across the snapshot (informational only). */
 export const SNAPSHOT_PARTITION = 'snapshot';
@@ -56,6 +59,8 @@ export interface PostgresSourceOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly onSnapshotProgress?: (progress: SnapshotProgress) => void;
   readonly onReplicationStatus?: (status: ReplicationStatus) => void;
+  /** A table gained columns while changes were followed (`tables` already shows it). */
+  readonly onTableEvolved?: (table: SourceTable) => void;
   /** Backoff of reconnections after the server went away (default: the engine's, with more attempts). */
   readonly retryPolicy?: RetryPolicy;
 }
@@ -115,7 +120,7 @@ export class PostgresSource implements Source<Row> {
     return describeConnection(this.connection);
   }
 
-  /** The selected tables (after `prepare`). */
+  /** The selected tables (after `prepare`), with the columns they gained while changes were followed. */
   get tables(): readonly SourceTable[] {
     if (this.prepared === undefined) throw new PermanentError('postgres source: prepare() first', { code: 'postgres_not_prepared' });
     return this.prepared;
@@ -249,20 +254,22 @@ export class PostgresSource implements Source<Row> {
     let held: StreamRecord<Row>[] | undefined;
     for (const table of tables) {
       const estimatedRows = await estimateRows(reader, table);
+      const keyOf = keyFunction(table);
       let rowsRead = 0;
       this.options.onSnapshotProgress?.({ table: table.name, rowsRead, estimatedRows, done: false });
       for await (const page of readTablePages(reader, table, this.config.chunkRows)) {
         await this.whilePaused();
         if (this.closed) return;
         const records: StreamRecord<Row>[] = [];
-        for (const raw of page) {
+        const cursor = new CopyTextCursor(page.text);
+        while (!cursor.done) {
           const position = { source: this.name, partition: SNAPSHOT_PARTITION, offset: ++ordinal };
-          const record = this.snapshotRecord(ctx, table, raw, position, eventTime);
-          if (record !== undefined) records.push(record);
+          const row = this.snapshotRow(ctx, table, cursor, position);
+          if (row !== undefined) records.push({ value: markTable(row, table.name), eventTime, key: keyOf(row), position });
         }
         if (held !== undefined) subscriber.next({ records: held });
         held = records.length > 0 ? records : undefined;
-        rowsRead += page.length;
+        rowsRead += page.rows;
         this.options.onSnapshotProgress?.({ table: table.name, rowsRead, estimatedRows, done: false });
       }
       this.options.onSnapshotProgress?.({ table: table.name, rowsRead, estimatedRows: Math.max(estimatedRows, rowsRead), done: true });
@@ -276,12 +283,16 @@ export class PostgresSource implements Source<Row> {
     subscriber.next({ records: held });
   }
 
-  private snapshotRecord(ctx: SourceContext, table: SourceTable, raw: RawRow, position: SourcePosition, eventTime: number): StreamRecord<Row> | undefined {
+  /** The cells of the cursor's line (COPY text), leaving it on the next line; undefined after dead-lettering a value no cell holds. */
+  private snapshotRow(ctx: SourceContext, table: SourceTable, cursor: CopyTextCursor, position: SourcePosition): Record<string, Cell> | undefined {
+    cursor.startLine();
     const row: Record<string, Cell> = {};
-    for (let i = 0; i < table.columns.length; i++) {
-      const column = table.columns[i]!;
-      const text = raw[i];
-      if (text === null || text === undefined) {
+    const columns = table.columns;
+    const last = columns.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const column = columns[i]!;
+      const text = cursor.field(i === last);
+      if (text === null) {
         row[column.name] = null;
         continue;
       }
@@ -289,11 +300,12 @@ export class PostgresSource implements Source<Row> {
         row[column.name] = column.mapping.convert(text);
       } catch (error) {
         const detail = error instanceof CellConversionError ? error.message : `cannot read ${column.type.name}: ${String(error)}`;
-        ctx.deadLetter({ position, reason: 'decode_error', detail: `${table.schema}.${table.name}: ${detail}`, field: column.name, raw: JSON.stringify(raw) });
+        ctx.deadLetter({ position, reason: 'decode_error', detail: `${table.schema}.${table.name}: ${detail}`, field: column.name, raw: JSON.stringify(splitCopyLine(cursor.line())) });
+        cursor.skipLine();
         return undefined;
       }
     }
-    return { value: { ...row, [TABLE_FIELD]: table.name }, eventTime, key: rowKey(table.spec, row), position };
+    return row;
   }
 
   /**
@@ -323,10 +335,23 @@ export class PostgresSource implements Source<Row> {
         for (const record of records) if (record.position.partition === WAL_PARTITION) this.noteEmitted(record.position.offset, record.eventTime);
         subscriber.next({ records });
       };
+      let broken = false;
       service.on('data', async (_lsn: string, message: Pgoutput.Message) => {
         failures = 0;
         await this.whilePaused();
-        if (this.closed) return;
+        if (this.closed || broken) return;
+        if (message.tag === 'relation') {
+          try {
+            await this.evolve(decoder, message);
+          } catch (error) {
+            // Nothing after this message may be decoded with the old columns: reconnect, and the server
+            // sends the transaction (and its Relation message) again.
+            broken = true;
+            this.logger?.warn({ slot: this.config.slot, error: error instanceof Error ? error.message : String(error) }, 'postgres source: reading the columns a table gained failed; reconnecting');
+            await service.destroy().catch(() => undefined);
+            return;
+          }
+        }
         for (const record of decoder.decode(message)) buffer.push(record);
         if (buffer.length >= this.config.batchRecords) flush();
         else if (!flushScheduled && buffer.length > 0) {
@@ -360,6 +385,35 @@ export class PostgresSource implements Source<Row> {
         await new Promise((resolve) => setTimeout(resolve, backoffDelay(this.retryPolicy, failures)));
       }
     }
+  }
+
+  /**
+   * A Relation message naming columns the source does not know: the table gains them (typed from the
+   * catalog) before the changes that carry them are decoded, and `tables` shows the evolved output
+   * table, which the pipeline hands to its sinks before their next write.
+   */
+  private async evolve(decoder: ChangeDecoder, relation: Pgoutput.MessageRelation): Promise<void> {
+    const table = decoder.tableOf(relation);
+    if (table === undefined) return;
+    const known = new Set(table.columns.map((c) => c.name));
+    if (relation.columns.every((c) => known.has(c.name))) return;
+    const client = await this.connect('reading the columns a table gained');
+    let evolved: SourceTable | undefined;
+    try {
+      evolved = await evolveTable(client, table, relation);
+    } catch (error) {
+      // A column the sinks cannot name is reported by the decoder and skipped; anything else is retried.
+      if (error instanceof ConfigError) return;
+      throw error;
+    } finally {
+      await this.release(client);
+    }
+    if (evolved === undefined) return;
+    decoder.replaceTable(evolved);
+    this.prepared = (this.prepared ?? []).map((t) => (t.name === evolved.name ? evolved : t));
+    const added = evolved.columns.slice(table.columns.length).map((c) => `${c.name} (${c.mapping.description})`);
+    this.logger?.info({ slot: this.config.slot, table: `${evolved.schema}.${evolved.name}`, added }, 'postgres source: the table gained columns; the output table gains them too');
+    this.options.onTableEvolved?.(evolved);
   }
 
   private noteEmitted(offset: number, eventTime: number): void {
@@ -430,6 +484,14 @@ export class PostgresSource implements Source<Row> {
 }
 
 /** The sink's classification, plus the replication-only case: a slot still held by a walsender that has not noticed its client died. */
+/** `rowKey(table.spec, row)`, without the array and join for the usual one- and two-column keys. */
+function keyFunction(table: SourceTable): (row: Readonly<Record<string, Cell>>) => string {
+  const [first, second] = table.key;
+  if (table.key.length === 1) return (row) => String(row[first!] ?? '');
+  if (table.key.length === 2) return (row) => `${String(row[first!] ?? '')}\u0001${String(row[second!] ?? '')}`;
+  return (row) => rowKey(table.spec, row);
+}
+
 function classifySourceError(error: unknown, action: string, secrets: readonly string[]): EngineError {
   const classified = classifyPostgresError(error, action, secrets);
   if (!classified.retryable && postgresErrorKind(error).code === '55006') return new TransientError(classified.message, { cause: error, code: 'postgres_55006' });

@@ -35,7 +35,8 @@ interface TableRow {
   reltuples: number;
 }
 
-interface ColumnRow {
+/** A column's type as the catalog queries read it (domains resolved to their base type). */
+export interface ColumnRow {
   name: string;
   oid: number;
   type_name: string;
@@ -90,12 +91,7 @@ export async function describeTables(client: ClientBase, selectors: readonly str
         ORDER BY a.attnum`,
       [table.oid],
     );
-    const columns = columnRows.rows.map((row): SourceColumn => {
-      checkIdentifier(row.name, `${path}.${row.name}`);
-      const type: SourceTypeInfo = { oid: row.oid, name: row.type_name, category: row.category, elementOid: row.elem_oid, delimiter: row.delimiter };
-      const element = row.elem_oid === 0 ? undefined : { oid: row.elem_oid, name: row.elem_name ?? '', category: row.elem_category ?? '', elementOid: 0 };
-      return { name: row.name, type, mapping: columnMapping(type, element) };
-    });
+    const columns = columnRows.rows.map((row) => sourceColumn(row, path));
     if (columns.length === 0) throw new ConfigError(path, `${schema}.${name} has no columns to copy`);
 
     const primary = await client.query<{ name: string }>(
@@ -128,6 +124,14 @@ export async function describeTables(client: ClientBase, selectors: readonly str
     });
   }
   return tables;
+}
+
+/** The source column of a catalog row; its name must be an identifier the sinks store exactly. */
+export function sourceColumn(row: ColumnRow, path: string): SourceColumn {
+  checkIdentifier(row.name, `${path}.${row.name}`);
+  const type: SourceTypeInfo = { oid: row.oid, name: row.type_name, category: row.category, elementOid: row.elem_oid, delimiter: row.delimiter };
+  const element = row.elem_oid === 0 ? undefined : { oid: row.elem_oid, name: row.elem_name ?? '', category: row.elem_category ?? '', elementOid: 0 };
+  return { name: row.name, type, mapping: columnMapping(type, element) };
 }
 
 /** Updates and deletes must carry the old key: the primary key (replica identity default) or the whole old row (full). */

@@ -1,0 +1,4 @@
+// @services postgres spark
+import { describeDatasetToDatabricks } from './datasets-to-databricks.js';
+
+describeDatasetToDatabricks('modelcars');
