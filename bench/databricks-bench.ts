@@ -3,7 +3,7 @@ import { createDatabricksSink } from '../connectors/databricks/create-databricks
 import { literalEncoder } from '../connectors/databricks/spark-literal.js';
 import { splitBySize, type EncodedRow } from '../connectors/databricks/merge-statement.js';
 import { EngineEvents, systemClock, type Cell, type StreamRecord, type TableRow, type TableSpec } from '../engine/index.js';
-import { Prng } from '../replay/generators/prng.js';
+import { benchTable, generateRows } from './bar-rows.js';
 import { TestWarehouse } from '../test/databricks/test-warehouse.js';
 import { residentBytes, serverProcesses } from '../test/services/process-group.js';
 import { SparkSqlClient } from '../test/services/spark/spark-sql-client.js';
@@ -15,55 +15,6 @@ import { spark as sparkService } from '../test/services/spark/spark.js';
 // The baseline writes the same rows, chunked the same way, as one `INSERT INTO … SELECT * FROM VALUES` per
 // chunk through the same driver and warehouse into an empty table of the same shape: MERGE pays for the key
 // match (a join against the target) and the positions. Not a test: nothing here asserts a timing.
-
-const SYMBOLS = 500;
-
-function benchTable(name: string): TableSpec {
-  return {
-    name,
-    columns: [
-      { name: 'symbol', type: 'text' },
-      { name: 'window_start', type: 'timestamptz' },
-      { name: 'window_end', type: 'timestamptz' },
-      { name: 'open', type: 'numeric' },
-      { name: 'high', type: 'numeric' },
-      { name: 'low', type: 'numeric' },
-      { name: 'close', type: 'numeric' },
-      { name: 'volume', type: 'integer' },
-      { name: 'vwap', type: 'numeric' },
-      { name: 'trades', type: 'integer' },
-      { name: 'day', type: 'date' },
-      { name: 'halted', type: 'boolean' },
-    ],
-    key: ['symbol', 'window_start'],
-  };
-}
-
-function generateRows(count: number): Record<string, Cell>[] {
-  const rng = new Prng(20_241_128);
-  const start = Date.UTC(2024, 0, 2, 14, 30);
-  const rows: Record<string, Cell>[] = [];
-  for (let i = 0; i < count; i++) {
-    const windowStart = start + Math.floor(i / SYMBOLS) * 60_000;
-    const open = Math.round(rng.range(20, 900) * 100) / 100;
-    const close = Math.round(open * (1 + rng.range(-0.01, 0.01)) * 100) / 100;
-    rows.push({
-      symbol: `S${String(i % SYMBOLS).padStart(4, '0')}`,
-      window_start: windowStart,
-      window_end: windowStart + 60_000,
-      open,
-      high: Math.max(open, close) + 0.05,
-      low: Math.min(open, close) - 0.05,
-      close,
-      volume: rng.int(100, 2_000_000),
-      vwap: Math.round(((open + close) / 2) * 10_000) / 10_000,
-      trades: rng.int(1, 5_000),
-      day: new Date(windowStart).toISOString().slice(0, 10),
-      halted: rng.chance(0.01),
-    });
-  }
-  return rows;
-}
 
 interface Timing {
   readonly seconds: number;
