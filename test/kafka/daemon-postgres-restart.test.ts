@@ -32,10 +32,7 @@ describe('cloudpulse run: the PostgreSQL target restarted mid-run', () => {
 
   beforeAll(async () => {
     server = await RestartablePostgres.start();
-    const admin = new pg.Client({ connectionString: server.url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${DATABASE}`);
-    await admin.end();
+    await server.createDatabase(DATABASE);
     const connect = async (): Promise<pg.Client> => {
       const client = new pg.Client({ connectionString: server.databaseUrl(DATABASE) });
       client.on('error', () => undefined);

@@ -19,11 +19,7 @@ describe('cloudpulse migrate refuses what it cannot do, naming the setting or ta
 
   beforeAll(async () => {
     server = await RestartablePostgres.start();
-    const admin = new pg.Client({ connectionString: server.url });
-    await admin.connect();
-    await admin.query('CREATE DATABASE preflight_src');
-    await admin.end();
-    sourceUrl = server.databaseUrl('preflight_src');
+    sourceUrl = await server.createDatabase('preflight_src');
     source = new pg.Client({ connectionString: sourceUrl });
     await source.connect();
     await source.query(`CREATE TABLE keyed (id integer PRIMARY KEY, name text)`);

@@ -1,4 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
+import pg from 'pg';
+import { quoteIdentifier } from '../../connectors/postgres/quote-identifier.js';
 import { postgres } from '../services/postgres/postgres.js';
 import { spawnServer, stopGroup } from '../services/process-group.js';
 import type { ServiceInstance } from '../services/types.js';
@@ -31,6 +33,18 @@ export class RestartablePostgres {
   databaseUrl(database: string): string {
     const { host, port, user } = this.instance.settings;
     return `postgres://${user}@${host}:${port}/${database}`;
+  }
+
+  /** Creates `database` on this server and returns its URL. */
+  async createDatabase(database: string): Promise<string> {
+    const admin = new pg.Client({ connectionString: this.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${quoteIdentifier(database)}`);
+    } finally {
+      await admin.end();
+    }
+    return this.databaseUrl(database);
   }
 
   /** Restarts the server; `settings` (`-c name=value`, later ones win) change its configuration from now on. */

@@ -19,11 +19,7 @@ describe('PostgreSQL source: the source server restarts while changes are follow
 
   beforeAll(async () => {
     server = await RestartablePostgres.start();
-    const admin = new pg.Client({ connectionString: server.url });
-    await admin.connect();
-    await admin.query('CREATE DATABASE restart_src');
-    await admin.end();
-    sourceUrl = server.databaseUrl('restart_src');
+    sourceUrl = await server.createDatabase('restart_src');
     target = await openTestDatabase('restart_dst');
     out = await mkdtemp(join(tmpdir(), 'cloudpulse-restart-'));
   }, 120_000);
