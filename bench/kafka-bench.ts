@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
@@ -25,24 +25,30 @@ import { LastRowSink } from './replay-last-row-sink.js';
 // bars) into an in-memory sink, (d) the same into PostgreSQL with positions in the same transaction.
 // Rates are records over the time from the first record handed over to the last one done (group joins
 // excluded, the same for b, c and d); (a) is kcat's whole run. CLOUDPULSE_BENCH_RECORDS scales the input.
+// The machine is shared and the bare loop alone swings by 2× between runs: (b) and (c) alternate over
+// CLOUDPULSE_BENCH_ROUNDS rounds (default 3, the order flips each round, a fresh consumer group each
+// run) and the ratio is of their medians. (c)'s bars are checked against (b)'s (same symbol-minutes).
 
 const RECORDS = Number(process.env['CLOUDPULSE_BENCH_RECORDS'] ?? 1_000_000);
+const ROUNDS = Number(process.env['CLOUDPULSE_BENCH_ROUNDS'] ?? 3);
 const PARTITIONS = 6;
 const exec = promisify(execFile);
 
 interface Bar { open: number; high: number; low: number; close: number; volume: number; pv: number }
 
-async function produce(brokers: string[], dir: string, topic: string): Promise<void> {
+export async function produce(brokers: string[], dir: string, topic: string): Promise<void> {
   const path = await generateTicks({ dir, seed: 20_250_404, rows: RECORDS, symbols: 8 });
   const producer = new KafkaRowProducer(createKafkaClient({ brokers, clientId: 'bench', connectionTimeoutMs: 3_000, requestTimeoutMs: 30_000 }, () => {}), { topic, keyField: 'symbol', partitions: PARTITIONS });
   await producer.open();
   const source = openFileSource({ files: [path], readOptions: ticksInput.readOptions('ticks.csv', await readFirstLines(path, 8)), batchSize: 5_000 });
-  const pending: Promise<void>[] = [];
+  // Sends one after another: concurrent sends interleave their requests, and a partition's ticks out of
+  // event-time order by more than the topology's minute of out-of-orderness would be late (dropped).
+  let sent = Promise.resolve();
   await new Promise<void>((resolve, reject) => {
     source.open({ topology: 'bench', clock: { now: Date.now, setTimeout: (fn, ms) => { const t = setTimeout(fn, ms); return () => clearTimeout(t); } }, events: new EngineEvents(), resumeFrom: [], deadLetter: () => {} })
-      .subscribe({ next: (batch) => void pending.push(producer.send(batch.records)), error: reject, complete: resolve });
+      .subscribe({ next: (batch) => void (sent = sent.then(() => producer.send(batch.records))), error: reject, complete: resolve });
   });
-  await Promise.all(pending);
+  await sent;
   await producer.close();
 }
 
@@ -52,7 +58,8 @@ async function kcatFloor(bootstrap: string, topic: string): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-async function bareKafkajs(brokers: string[], topic: string): Promise<number> {
+/** Seconds from the first batch to the last, and the number of (symbol, minute) bars built. */
+export async function bareKafkajs(brokers: string[], topic: string): Promise<{ seconds: number; bars: number }> {
   const kafka = new Kafka({ clientId: 'bench-bare', brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -93,10 +100,10 @@ async function bareKafkajs(brokers: string[], topic: string): Promise<number> {
   });
   await consumer.disconnect();
   if (bars.size === 0) throw new Error('bare kafkajs loop built no bars');
-  return Number(last - first) / 1e9;
+  return { seconds: Number(last - first) / 1e9, bars: bars.size };
 }
 
-async function cloudpulse(brokers: string[], topic: string, sink: Sink): Promise<{ seconds: number; recordsIn: number }> {
+export async function cloudpulse(brokers: string[], topic: string, sink: Sink): Promise<{ seconds: number; recordsIn: number; late: number }> {
   const log = (): void => {};
   const kafka = createKafkaClient({ brokers, clientId: 'bench-cloudpulse', connectionTimeoutMs: 3_000, requestTimeoutMs: 30_000 }, log);
   const config = kafkaSourceConfigSchema.parse({ topic, groupId: `bench-cp-${Date.now()}-${sink.name}`, stopAt: 'end' });
@@ -110,7 +117,17 @@ async function cloudpulse(brokers: string[], topic: string, sink: Sink): Promise
   const summary = await runner.run();
   const seconds = Number(process.hrtime.bigint() - first) / 1e9;
   await source.shutdown();
-  return { seconds, recordsIn: summary.recordsIn };
+  return { seconds, recordsIn: summary.recordsIn, late: summary.late };
+}
+
+function rate(seconds: number): string {
+  return Math.round(RECORDS / seconds).toLocaleString('en-US');
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function rss(): string {
@@ -118,6 +135,7 @@ function rss(): string {
 }
 
 export async function runKafkaBench(): Promise<void> {
+  if (!Number.isSafeInteger(ROUNDS) || ROUNDS < 1) throw new Error(`CLOUDPULSE_BENCH_ROUNDS must be a positive integer, got ${process.env['CLOUDPULSE_BENCH_ROUNDS']}`);
   await kafkaService.install();
   await postgres.install();
   const broker = await kafkaService.start();
@@ -132,11 +150,37 @@ export async function runKafkaBench(): Promise<void> {
 
     const kcat = await kcatFloor(broker.settings.bootstrap, topic);
     console.log(`(a) kcat -C -e:                 ${kcat.toFixed(2)} s  ${Math.round(RECORDS / kcat).toLocaleString('en-US')} records/s`);
-    const bare = await bareKafkajs(brokers, topic);
-    console.log(`(b) bare kafkajs eachBatch:     ${bare.toFixed(2)} s  ${Math.round(RECORDS / bare).toLocaleString('en-US')} records/s`);
-    const discard = await cloudpulse(brokers, topic, new LastRowSink());
-    if (discard.recordsIn !== RECORDS) throw new Error(`cloudpulse read ${discard.recordsIn} of ${RECORDS} records`);
-    console.log(`(c) cloudpulse → memory sink:   ${discard.seconds.toFixed(2)} s  ${Math.round(RECORDS / discard.seconds).toLocaleString('en-US')} records/s  (rss ${rss()})`);
+    const bareSeconds: number[] = [];
+    const cloudpulseSeconds: number[] = [];
+    const runBare = async (round: number): Promise<number> => {
+      const bare = await bareKafkajs(brokers, topic);
+      bareSeconds.push(bare.seconds);
+      console.log(`(b) bare kafkajs eachBatch:     ${bare.seconds.toFixed(2)} s  ${rate(bare.seconds)} records/s  (round ${round}, load ${loadavg()[0]!.toFixed(1)})`);
+      return bare.bars;
+    };
+    const runCloudpulse = async (round: number, bars: () => number): Promise<void> => {
+      const sink = new LastRowSink();
+      const discard = await cloudpulse(brokers, topic, sink);
+      if (discard.recordsIn !== RECORDS) throw new Error(`cloudpulse read ${discard.recordsIn} of ${RECORDS} records`);
+      const built = sink.rows(barsOnlyTopology.outputs[0]!.name).length;
+      if (built !== bars() || discard.late > 0) throw new Error(`cloudpulse built ${built} bars (${discard.late} records late), the bare loop ${bars()}`);
+      cloudpulseSeconds.push(discard.seconds);
+      console.log(`(c) cloudpulse → memory sink:   ${discard.seconds.toFixed(2)} s  ${rate(discard.seconds)} records/s  (round ${round}, load ${loadavg()[0]!.toFixed(1)}, rss ${rss()})`);
+    };
+    let bars = 0;
+    for (let round = 1; round <= ROUNDS; round++) {
+      if (round % 2 === 1) {
+        bars = await runBare(round);
+        await runCloudpulse(round, () => bars);
+      } else {
+        // (c) first: checked against the bars of the previous round's (b), the same topic.
+        await runCloudpulse(round, () => bars);
+        bars = await runBare(round);
+      }
+    }
+    const bare = median(bareSeconds);
+    const discard = { seconds: median(cloudpulseSeconds) };
+    console.log(`medians over ${ROUNDS} rounds: (b) ${rate(bare)} records/s, (c) ${rate(discard.seconds)} records/s; per round (c)/(b): ${bareSeconds.map((b, i) => (b / cloudpulseSeconds[i]!).toFixed(2)).join(' ')}`);
     const eos = await cloudpulse(brokers, topic, createPostgresSink(`${pg.settings.url}?schema=bench_kafka`));
     if (eos.recordsIn !== RECORDS) throw new Error(`cloudpulse → postgres read ${eos.recordsIn} of ${RECORDS} records`);
     console.log(`(d) cloudpulse → postgres EOS:  ${eos.seconds.toFixed(2)} s  ${Math.round(RECORDS / eos.seconds).toLocaleString('en-US')} records/s  (rss ${rss()})`);

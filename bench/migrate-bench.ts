@@ -14,6 +14,7 @@ import { postgres } from '../test/services/postgres/postgres.js';
 // migrate time: 1 means as fast as COPY). Change stream: M single-row updates (one transaction each, from
 // several connections) replicated to the target while following (`cdc_rate`), then updates at a steady
 // rate with the commit-to-target latency of each (source commit clock vs. a target trigger's clock, one server).
+// CLOUDPULSE_BENCH_CDC_UPDATES=0 runs the snapshot only.
 
 const ROWS = Number(process.env['CLOUDPULSE_BENCH_MIGRATE_ROWS'] ?? 1_000_000);
 const UPDATES = Number(process.env['CLOUDPULSE_BENCH_CDC_UPDATES'] ?? 200_000);
@@ -67,6 +68,12 @@ export async function runMigrateBench(): Promise<void> {
     console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
     const snapshotRatio = `migrate_snapshot_ratio_vs_copy=${(bestCopy / bestMigrate).toFixed(2)}`;
     console.log(snapshotRatio);
+    if (UPDATES <= 0) {
+      // CLOUDPULSE_BENCH_CDC_UPDATES=0: the snapshot only.
+      await source.end();
+      await target.end();
+      return;
+    }
 
     // The change stream: a small table, followed; the target stamps each write with the server clock.
     await source.query('CREATE TABLE hot (id integer PRIMARY KEY, v bigint NOT NULL, changed_at timestamptz NOT NULL)');

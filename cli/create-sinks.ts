@@ -30,6 +30,8 @@ export interface SinkSettings {
   readonly consumerGroups?: Readonly<Record<string, string>>;
   /** Where the Postgres, Elasticsearch and Databricks sinks log (default: they do not). */
   readonly logger?: Pick<Logger, 'info' | 'warn'>;
+  /** Sinks that keep positions only when asked (Elasticsearch) keep them under `pipeline`: a change-data pipeline resumes from them. */
+  readonly storePositions?: boolean;
 }
 
 /**
@@ -44,11 +46,11 @@ export function createSinks(targets: readonly SinkTarget[], settings: SinkSettin
     const postgresOptions = { path, ...(settings.pipeline === undefined ? {} : { defaultPipeline: settings.pipeline }), ...(settings.logger === undefined ? {} : { logger: settings.logger }) };
     if (typeof target !== 'string' && target.type === 'databricks') return createDatabricksSink(target, postgresOptions);
     if (typeof target !== 'string' && target.type === 'kafka') return createKafkaSinkObject(target, path, { ...(settings.kafkaBrokers === undefined ? {} : { brokers: settings.kafkaBrokers }), ...(settings.pipeline === undefined ? {} : { pipeline: settings.pipeline }), ...(settings.consumerGroups === undefined ? {} : { consumerGroups: settings.consumerGroups }) });
-    if (typeof target !== 'string') return target.type === 'elasticsearch' ? elasticsearchSink(target, path, settings.logger) : createPostgresSink(target, postgresOptions);
+    if (typeof target !== 'string') return target.type === 'elasticsearch' ? elasticsearchSink(target, path, settings) : createPostgresSink(target, postgresOptions);
     if (target === 'file') return new FileSink({ dir: settings.out, format: settings.format, resume: settings.resume, fsync: true });
     if (target === 'console') return new ConsoleSink(process.stdout);
     if (isPostgresUrl(target)) return createPostgresSink(target, postgresOptions);
-    if (isElasticsearchUrl(target)) return elasticsearchSink(target, path, settings.logger);
+    if (isElasticsearchUrl(target)) return elasticsearchSink(target, path, settings);
     if (isDatabricksUrl(target)) return createDatabricksSink(target, postgresOptions);
     if (target.startsWith('kafka://')) return createKafkaSinkTarget(target, path, settings.kafkaBrokers);
     throw new ConfigError(path, `unknown sink ${JSON.stringify(redact(target))}: use file, console, postgres://user@host:port/database, elasticsearch+http://host:port, databricks://token:<token>@host/<http path>, kafka://[host:port/]topic or a sink config file (.yaml/.json)`);
@@ -56,8 +58,10 @@ export function createSinks(targets: readonly SinkTarget[], settings: SinkSettin
 }
 
 /** An Elasticsearch sink whose table names (`tables`, `tableSettings`) all exist in some built-in topology. */
-function elasticsearchSink(target: string | ElasticsearchSinkConfigInput, path: string, logger: SinkSettings['logger']): Sink {
-  const sink = createElasticsearchSink(target, { path, ...(logger === undefined ? {} : { logger }) });
+function elasticsearchSink(target: string | ElasticsearchSinkConfigInput, path: string, settings: SinkSettings): Sink {
+  const { logger, pipeline } = settings;
+  const positions = settings.storePositions === true ? { storePositions: true, ...(pipeline === undefined ? {} : { pipeline }) } : {};
+  const sink = createElasticsearchSink(target, { path, ...(logger === undefined ? {} : { logger }), ...positions });
   const known = new Set(topologies.flatMap((t) => t.outputs.map((o) => o.name)));
   for (const { path: field, table } of sink.namedTables) {
     if (!known.has(table)) throw new ConfigError(field, `no built-in topology has a table ${JSON.stringify(table)} (see \`cloudpulse topologies <name>\`)`);

@@ -40,7 +40,7 @@ export async function runPostgresPipeline(pipeline: PostgresPipelineConfig, logg
   const { runner } = await createMigratePipeline({
     source: { ...pipeline.source, slot: pipeline.source.slot ?? defaultSlotName(pipeline.name), publication: pipeline.source.publication ?? defaultSlotName(pipeline.name) },
     pipeline: pipeline.name,
-    sinks: () => createSinks(pipeline.sinks as SinkTarget[], { out: resolve(pipeline.out), format: 'csv', resume: true, pipeline: pipeline.name }),
+    sinks: () => createSinks(pipeline.sinks as SinkTarget[], { out: resolve(pipeline.out), format: 'csv', resume: true, pipeline: pipeline.name, storePositions: true }),
     deadLetters: new DeadLetterFileSink(resolve(pipeline.deadLetter.file), { append: true, fsync: true }),
     events,
     logger,

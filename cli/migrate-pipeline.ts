@@ -48,9 +48,18 @@ export async function createMigratePipeline(options: MigratePipelineOptions): Pr
     sinks: options.sinks().map((sink) => evolvingSink(sink, current, options.logger)),
     deadLetters: options.deadLetters,
     events: options.events,
-    ...(options.maxInFlightRecords === undefined ? {} : { maxInFlightRecords: options.maxInFlightRecords }),
+    maxInFlightRecords: options.maxInFlightRecords ?? inFlightBound(options.source),
   });
   return { source, runner };
+}
+
+/**
+ * Records in flight before the source pauses: a few snapshot pages. Enough for the source to read the
+ * next pages while the sink writes; a larger bound (the runner's 100,000) only grows the heap the garbage
+ * collector copies (bench/migrate-bench.ts: peak RSS 600 → 450 MiB, throughput no lower).
+ */
+function inFlightBound(source: PostgresSourceConfigInput): number {
+  return Math.max(30_000, 3 * (source.chunkRows ?? 10_000));
 }
 
 /** The slot gauges, registered once per registry (several pipelines share them, one label per slot). */

@@ -20,12 +20,12 @@ export function checkMigrateTarget(to: string): void {
 
 /**
  * The migration's sink, built by the same code as `--sink` (cli/create-sinks.ts): positions are stored
- * under `pipeline` by the sinks that keep them (Postgres, Databricks). A bad URL fails here naming `to`.
+ * under `pipeline` by the sinks that keep them (Postgres, Databricks, Elasticsearch). A bad URL fails here naming `to`.
  */
 export function createMigrateSink(to: string, pipeline: string, logger?: Pick<Logger, 'info' | 'warn'>): Sink {
   checkMigrateTarget(to);
   try {
-    return createSinks([to], { out: '.', format: 'csv', resume: true, pipeline, ...(logger === undefined ? {} : { logger }) })[0]!;
+    return createSinks([to], { out: '.', format: 'csv', resume: true, pipeline, storePositions: true, ...(logger === undefined ? {} : { logger }) })[0]!;
   } catch (error) {
     // createSinks names the entry `sinks.0`; here it is the --to option.
     if (error instanceof ConfigError && error.path.startsWith('sinks.0')) {

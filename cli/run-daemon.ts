@@ -8,7 +8,7 @@ import { KafkaDeadLetterSink } from '../connectors/kafka/kafka-dead-letter-sink.
 import type { KafkaClientConfig } from '../connectors/kafka/config.js';
 import type { KafkaLog } from '../connectors/kafka/kafka-log.js';
 import { KafkaSource } from '../connectors/kafka/kafka-source.js';
-import { EngineError, EngineEvents, PipelineRunner, type DeadLetterSink, type Row, type Source } from '../engine/index.js';
+import { EngineEvents, FencedError, PipelineRunner, type DeadLetterSink, type Row, type Source } from '../engine/index.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from '../metrics/index.js';
 import { openFileSource, readFirstLines } from '../replay/index.js';
 import { createSinks, type SinkTarget } from './create-sinks.js';
@@ -132,16 +132,23 @@ async function runPipeline(pipeline: CheckedPipeline, config: DaemonConfig & { k
         maxInFlightRecords: pipeline.config.maxInFlightRecords,
       });
       if (epoch > 1) logger.info({ epoch }, 'pipeline restarting after a rebalance');
+      const joinsBefore = Object.values(streams).map((source) => source.groupJoinCount());
       let summary;
       try {
         summary = await runner.run();
       } catch (error) {
-        // A rebalance moved a partition while its batch drained: the new owner fenced that transaction and writes it itself.
-        if (rebuild && error instanceof EngineError && error.code === 'kafka_producer_fenced') {
+        if (!(error instanceof FencedError)) throw error;
+        // A rebalance moved a partition while its batch drained: the new owner fenced that write and makes it itself.
+        if (rebuild) {
           logger.warn({ error: error.message }, 'a revoked partition was fenced while draining; restarting the pipeline');
           continue;
         }
-        throw error;
+        // Fenced before this member saw the rebalance (it was slow or frozen past its session): nothing of the
+        // fenced write was applied; once the member has rejoined it knows its partitions and starts again.
+        logger.warn({ error: error.message }, 'fenced by a newer owner of a partition; waiting for the rebalance');
+        const timeoutMs = rejoinTimeoutMs(pipeline);
+        if (await rejoinedGroup(streams, joinsBefore, timeoutMs, signal)) continue;
+        throw new FencedError(`${error.message}; no rebalance followed within ${timeoutMs} ms, so another process writes this pipeline's partitions (two consumer groups with one pipeline name?)`, { cause: error, code: error.code });
       }
       logger.info({ recordsIn: summary.recordsIn, deadLettered: summary.deadLettered, late: summary.late, committed: summary.committed.length }, 'pipeline epoch ended');
       if (!rebuild) break;
@@ -150,6 +157,24 @@ async function runPipeline(pipeline: CheckedPipeline, config: DaemonConfig & { k
     signal.removeEventListener('abort', onAbort);
     for (const source of Object.values(streams)) await source.shutdown();
   }
+}
+
+/** Long enough for the coordinator to expire a silent member and finish the rebalance that follows. */
+function rejoinTimeoutMs(pipeline: CheckedPipeline): number {
+  return Math.max(...Object.values(pipeline.config.inputs).map((input) => input.sessionTimeoutMs + input.rebalanceTimeoutMs));
+}
+
+/**
+ * True once a source's member has joined its group again (a fence by another owner implies a rebalance),
+ * or at once when the daemon is stopping; false when none did within `timeoutMs`.
+ */
+async function rejoinedGroup(streams: Record<string, KafkaSource>, joinsBefore: readonly number[], timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+  const rejoined = Promise.any(Object.values(streams).map((source, i) => source.nextGroupJoin(joinsBefore[i]!, timeoutMs).then((joined) => (joined ? true : Promise.reject(new Error('no rejoin'))))));
+  const stopping = new Promise<boolean>((resolve) => {
+    if (signal.aborted) resolve(true);
+    signal.addEventListener('abort', () => resolve(true), { once: true });
+  });
+  return Promise.race([rejoined.catch(() => false), stopping]);
 }
 
 /** Input topic → its consumer group: a transactional Kafka sink commits these offsets in its transactions. */

@@ -20,6 +20,13 @@ export interface StreamRecord<T> {
   readonly position: SourcePosition;
   /** Absent means upsert; 'delete' (from change-data capture) removes the key in every sink. */
   readonly op?: 'upsert' | 'delete';
+  /**
+   * The version of the change this record carries, rising per key through the source's history (a
+   * PostgreSQL change's WAL position; a snapshot row's is below every change that follows it): a sink
+   * with versioned writes lets no record replace a state of its key written from an equal or higher
+   * version. Absent: unversioned.
+   */
+  readonly version?: number;
 }
 
 /**

@@ -7,6 +7,11 @@ import type { Clock } from './time/clock.js';
  */
 export interface RetryPolicy {
   readonly maxAttempts: number;
+  /**
+   * Stop retrying once this much time has passed since the first attempt (the next wait included), even
+   * with attempts left. A server restart takes seconds to a minute, which a few fast attempts can spend.
+   */
+  readonly maxElapsedMs?: number;
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
   readonly multiplier: number;
@@ -14,8 +19,10 @@ export interface RetryPolicy {
   readonly jitter: number;
 }
 
+/** Time-bound: retries for up to two minutes (a database or broker restart), never more than 40 attempts. */
 export const defaultRetryPolicy: RetryPolicy = {
-  maxAttempts: 8,
+  maxAttempts: 40,
+  maxElapsedMs: 120_000,
   initialDelayMs: 100,
   maxDelayMs: 10_000,
   multiplier: 2,
@@ -29,7 +36,7 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: () =>
 }
 
 /**
- * Runs `operation`, retrying while it throws a retryable error and attempts remain.
+ * Runs `operation`, retrying while it throws a retryable error and the policy's attempts and time remain.
  * `onRetry` sees every failure that will be retried (for metrics and logs).
  */
 export async function withRetry<T>(
@@ -38,12 +45,14 @@ export async function withRetry<T>(
   clock: Clock,
   onRetry: (error: unknown, attempt: number, delayMs: number) => void = () => {},
 ): Promise<T> {
+  const started = clock.now();
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation(attempt);
     } catch (error) {
       if (!isRetryable(error) || attempt >= policy.maxAttempts) throw error;
       const delay = backoffDelay(policy, attempt);
+      if (policy.maxElapsedMs !== undefined && clock.now() - started + delay > policy.maxElapsedMs) throw error;
       onRetry(error, attempt, delay);
       await new Promise<void>((resolve) => clock.setTimeout(resolve, delay));
     }

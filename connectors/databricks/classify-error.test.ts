@@ -44,6 +44,9 @@ describe('databricksErrorKind', () => {
     expect(databricksErrorKind(refused)).toMatchObject({ retryable: true, sessionLost: true, code: 'ECONNREFUSED' });
     const http = Object.assign(new Error('Received a response with a bad HTTP status code: 503'), { statusCode: 503 });
     expect(databricksErrorKind(http)).toMatchObject({ retryable: true, code: 'http_503' });
+    // A network error on a Thrift command (here GetOperationStatus) once the driver's one attempt is used up.
+    const dropped = Object.assign(new Error('Hive driver: Error when connecting to resource. Max retry count exceeded.'), { name: 'HiveDriverError' });
+    expect(databricksErrorKind(dropped)).toMatchObject({ retryable: true, sessionLost: true });
     const unauthorized = Object.assign(new Error('Received a response with a bad HTTP status code: 401'), { statusCode: 401 });
     expect(databricksErrorKind(unauthorized)).toMatchObject({ retryable: false, code: 'http_401' });
   });

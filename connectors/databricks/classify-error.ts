@@ -48,8 +48,14 @@ export function databricksErrorKind(error: unknown): DatabricksErrorKind {
   }
   if (httpStatus !== undefined) return kind(RETRYABLE_HTTP.has(httpStatus), false, RETRYABLE_HTTP.has(httpStatus));
   if (socketCode !== undefined && SOCKET_CODES.has(socketCode)) return kind(true, false, true);
-  // The driver's own retries ran out (HTTP 429/503 on a retryable call), or a request timed out on the wire.
-  if (fields.errorCode === 'ATTEMPTS_EXCEEDED' || fields.errorCode === 'TIMEOUT_EXCEEDED' || /Request timed out|socket hang up|network timeout|Premature close|ECONNRESET|ECONNREFUSED/i.test(message)) {
+  // The driver's own retries ran out (HTTP 429/5xx, or a network error such as a dropped keep-alive socket, on
+  // a retryable call; a Thrift command rewords that as `Hive driver: <status> when connecting to resource. Max
+  // retry count exceeded.`, dropping the cause), or a request timed out on the wire.
+  if (
+    fields.errorCode === 'ATTEMPTS_EXCEEDED' ||
+    fields.errorCode === 'TIMEOUT_EXCEEDED' ||
+    /Request timed out|socket hang up|network timeout|Premature close|ECONNRESET|ECONNREFUSED|when connecting to resource\. (Max retry count|Retry timeout) exceeded/i.test(message)
+  ) {
     return kind(true, false, true);
   }
   return kind(false, false, false);

@@ -27,7 +27,7 @@ import { MergeStatement, splitBySize, type EncodedRow, type KeyRange } from './m
 import { ensurePositionsTable, mergePositionsStatement, POSITIONS_TABLE, readPositions } from './positions-table.js';
 import { checkIdentifier, qualifiedName, quoteIdentifier } from './quote-identifier.js';
 import { literalEncoder, SparkLiteralError, type LiteralEncoder } from './spark-literal.js';
-import { checkTableSpec, ensureDeltaTable } from './table-schema.js';
+import { addMissingColumns, checkTableSpec, ensureDeltaTable } from './table-schema.js';
 import { VolumeStaging } from './volume-staging.js';
 
 /** Options of {@link DatabricksSink} besides its validated config. */
@@ -185,6 +185,28 @@ export class DatabricksSink implements TransactionalSink {
     for (const letter of letters) ctx.deadLetter(letter);
   }
 
+  /**
+   * The table gained columns (see `Sink.evolve`): adds those the Delta table lacks as nullable columns
+   * (the same check and `ALTER TABLE … ADD COLUMNS` as `open`, so columns a previous run already added are
+   * left alone), then writes every declared column from the next write on. Rows already in the table keep
+   * NULL in the new columns until a write sets them.
+   */
+  async evolve(spec: TableSpec): Promise<void> {
+    this.requireOpen();
+    const previous = this.tables.get(spec.name);
+    if (previous === undefined) throw new PermanentError(`databricks sink: evolve(${JSON.stringify(spec.name)}), a table the topology does not declare`, { code: 'databricks_undeclared_table' });
+    checkTableSpec(spec);
+    checkOnlyAdditions(previous.spec, spec);
+    const table = prepareTable(previous.target, spec);
+    try {
+      const change = await addMissingColumns((sql) => this.run(sql), table.target, spec);
+      if (change.addedColumns.length > 0) this.logger?.info({ table: table.target, columns: change.addedColumns }, 'databricks sink: added columns');
+    } catch (error) {
+      throw classifyDatabricksError(error, `adding columns to ${table.target}`, connectionSecrets(this.settings));
+    }
+    this.tables.set(spec.name, table);
+  }
+
   /** Every write is durable once its statements succeed: nothing is pending here. */
   async flush(_endOfInput: boolean): Promise<void> {}
 
@@ -262,6 +284,24 @@ function prepareTable(target: string, spec: TableSpec): PreparedTable {
     typedNulls: encoders.map((encode) => encode(null)),
     overhead: { plain: merge.overheadBytes(false), withDeletes: merge.overheadBytes(true) },
   };
+}
+
+/** Fails (`PermanentError`, naming table and column) unless `next` keeps every column of `current` with its type, and its key. */
+function checkOnlyAdditions(current: TableSpec, next: TableSpec): void {
+  for (const column of current.columns) {
+    const now = next.columns.find((c) => c.name === column.name);
+    if (now === undefined || now.type !== column.type) {
+      const change = now === undefined ? `drops column ${JSON.stringify(column.name)}` : `changes the type of column ${JSON.stringify(column.name)} from ${column.type} to ${now.type}`;
+      throw new PermanentError(`databricks sink: the new declaration of ${JSON.stringify(current.name)} ${change}; only added columns can be applied while running`, {
+        code: 'databricks_schema_mismatch',
+      });
+    }
+  }
+  if (next.key.join('\u0000') !== current.key.join('\u0000')) {
+    throw new PermanentError(`databricks sink: the new declaration of ${JSON.stringify(current.name)} changes its key from (${current.key.join(', ')}) to (${next.key.join(', ')})`, {
+      code: 'databricks_schema_mismatch',
+    });
+  }
 }
 
 /**

@@ -37,14 +37,22 @@ export function checkTableSpec(spec: TableSpec): void {
 
 /**
  * Creates the Delta table when missing (`CREATE TABLE IF NOT EXISTS … USING DELTA`, declared columns and
- * types, key columns NOT NULL), adds declared columns it lacks (`ALTER TABLE … ADD COLUMNS`, nullable), and
- * fails (`PermanentError`, code `databricks_schema_mismatch`, naming table and column) when an existing
- * column cannot take the declared values. Reads the table with `DESCRIBE TABLE`, whose cells are text in
- * every result format.
+ * types, key columns NOT NULL), then {@link addMissingColumns}.
  */
 export async function ensureDeltaTable(run: RunStatement, target: string, spec: TableSpec): Promise<TableChange> {
   const columns = spec.columns.map((c) => `${quoteIdentifier(c.name)} ${SPARK_TYPES[c.type]}${spec.key.includes(c.name) ? ' NOT NULL' : ''}`);
   await run(`CREATE TABLE IF NOT EXISTS ${target} (${columns.join(', ')}) USING DELTA`);
+  return addMissingColumns(run, target, spec);
+}
+
+/**
+ * Adds the declared columns an existing Delta table lacks (`ALTER TABLE … ADD COLUMNS`, nullable; nothing
+ * when it has them all, so a repeat is harmless), and fails (`PermanentError`, code
+ * `databricks_schema_mismatch`, naming table and column) when an existing column cannot take the declared
+ * values or a key column is missing. Reads the table with `DESCRIBE TABLE`, whose cells are text in every
+ * result format.
+ */
+export async function addMissingColumns(run: RunStatement, target: string, spec: TableSpec): Promise<TableChange> {
   const existing = await describeColumns(run, target);
   const added: string[] = [];
   for (const column of spec.columns) {

@@ -9,14 +9,18 @@ import {
   type EngineError,
   type Sink,
   type SinkOpenContext,
+  type SourcePosition,
   type StreamRecord,
   type TableRow,
+  type TableSpec,
   type WriteContext,
 } from '../../engine/index.js';
 import { classifyBulkItem, classifyElasticsearchError, type BulkItemResult } from './classify-error.js';
 import { describeNodes, elasticsearchSinkConfigSchema, resolveAuth, resolveNodes, type ElasticsearchAuth, type ElasticsearchSinkConfig, type ElasticsearchSinkConfigInput } from './config.js';
 import { compareMappings } from './index-mappings.js';
-import { TableTarget, type BulkOperation } from './table-target.js';
+import { ensurePositionsIndex, positionsIndexName, readPositions, storePositions } from './positions-index.js';
+import { BulkBodyPool, type BulkBody } from './bulk-body.js';
+import { TableTarget, type BulkAction, type BulkOperation } from './table-target.js';
 
 /** Options of {@link ElasticsearchSink} besides its validated config. */
 export interface ElasticsearchSinkOptions {
@@ -25,6 +29,14 @@ export interface ElasticsearchSinkOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Config path named by errors (`sinks.1`); default `sink`. */
   readonly path?: string;
+  /**
+   * Keep the source's positions beside the data, in `<indexPrefix>cloudpulse_positions` (a change-data
+   * pipeline resumes from them): the sink becomes a `TransactionalSink`. Off by default, so a replay or a
+   * Kafka pipeline keeps resuming from its own positions.
+   */
+  readonly storePositions?: boolean;
+  /** Name under which positions are stored (default: the topology). */
+  readonly pipeline?: string;
 }
 
 /** The Elasticsearch major version this client speaks to (a 9.x client cannot write to 8.x). */
@@ -41,11 +53,18 @@ interface PlannedOperation {
   readonly previous: PlannedOperation | undefined;
 }
 
-/** A bulk request's operations, each with the planned record it came from. */
+/** A bulk request: its body, and per document the planned record, action and index it was sent with. */
 interface Chunk {
   readonly planned: PlannedOperation[];
-  readonly operations: BulkOperation[];
-  text: string;
+  readonly actions: BulkAction[];
+  readonly indices: string[];
+  readonly body: BulkBody;
+}
+
+/** How far a round's requests have got: the next operation, and one encoded that did not fit the last request. */
+interface RoundCursor {
+  next: number;
+  held: { readonly planned: PlannedOperation; readonly operation: BulkOperation } | undefined;
 }
 
 /**
@@ -91,6 +110,12 @@ interface BulkResponse {
  * `open` waits for cluster health yellow (not `ping()`), checks the server is 9.x, and puts one index
  * template per output table with mappings from the declared column types (`dynamic: strict`); a fixed
  * index is created if missing, a new column added to its mapping, a column of another type fails.
+ *
+ * With `storePositions` (a change-data migration), the positions of each write are stored in
+ * `<indexPrefix>cloudpulse_positions` once all its documents are acknowledged, and read back at start:
+ * the source resumes after them. A record carrying a `version` (a Postgres change's WAL position) is
+ * written with it as external version, so a change sent again after a crash between the data and its
+ * positions is a 409: no document is ever replaced by an older or the same state.
  */
 export class ElasticsearchSink implements Sink {
   readonly name = 'elasticsearch';
@@ -108,6 +133,14 @@ export class ElasticsearchSink implements Sink {
   private readonly bulkQuery: Record<string, string>;
   private client: Client | undefined;
   private pending: PendingWrite | undefined;
+  private readonly bodies = new BulkBodyPool();
+  /** Where positions are kept, when this sink keeps them. */
+  private readonly positionsIndex: string | undefined;
+  private readonly defaultPipeline: string | undefined;
+  private pipelineName = '';
+  private now: () => number = Date.now;
+  /** Present only with `storePositions` (see {@link ElasticsearchSinkOptions.storePositions}). */
+  readonly storedPositions?: (source: string, partitions?: readonly string[]) => Promise<readonly SourcePosition[]>;
 
   constructor(config: ElasticsearchSinkConfigInput | ElasticsearchSinkConfig, options: ElasticsearchSinkOptions = {}) {
     this.config = elasticsearchSinkConfigSchema.parse(config);
@@ -123,6 +156,19 @@ export class ElasticsearchSink implements Sink {
         throw new ConfigError(`${this.path}.tls.caFile`, `cannot read ${caFile}: ${(error as Error).message}`);
       }
     }
+    if (options.storePositions === true) {
+      const index = positionsIndexName(this.config.indexPrefix);
+      this.positionsIndex = index;
+      // Partitions are not claimed: one writer per pipeline (no fence against an older one still running).
+      this.storedPositions = async (source) => {
+        try {
+          return await readPositions(this.requireOpen(), index, this.pipelineName, source);
+        } catch (error) {
+          throw classifyElasticsearchError(error, `reading stored positions of ${source} from ${index}`, this.secrets());
+        }
+      };
+    }
+    this.defaultPipeline = options.pipeline;
     this.bulkQuery = { filter_path: 'errors,items.*.status,items.*.error', ...(this.config.refresh === false ? {} : { refresh: String(this.config.refresh) }) };
   }
 
@@ -152,6 +198,8 @@ export class ElasticsearchSink implements Sink {
     this.targets.clear();
     this.skipped.clear();
     this.pending = undefined;
+    this.pipelineName = this.defaultPipeline ?? ctx.topology;
+    this.now = () => ctx.clock.now();
     const wanted = this.config.tables === undefined ? undefined : new Set(this.config.tables);
     for (const spec of ctx.tables) {
       if (wanted !== undefined && !wanted.has(spec.name)) this.skipped.add(spec.name);
@@ -160,6 +208,7 @@ export class ElasticsearchSink implements Sink {
     const client = this.connect();
     await this.checkServer(client);
     for (const target of this.targets.values()) await this.prepareIndex(client, target);
+    if (this.positionsIndex !== undefined) await this.preparePositions(client, this.positionsIndex);
     this.logger?.info({ target: this.target, indices: [...this.targets.values()].map((t) => t.searchTarget) }, 'elasticsearch sink: ready');
   }
 
@@ -186,8 +235,33 @@ export class ElasticsearchSink implements Sink {
       }
       // Left over without a retry: earlier versions of refused documents, sent straight away.
     }
+    // Only now, every document acknowledged: a stored position never runs ahead of the data. A failure
+    // here keeps the (empty) pending write, so the runtime's retry stores the positions and nothing else.
+    if (this.positionsIndex !== undefined) {
+      try {
+        await storePositions(client, this.positionsIndex, this.pipelineName, ctx.positions, this.now());
+      } catch (error) {
+        throw classifyElasticsearchError(error, `storing positions in ${this.positionsIndex}`, this.secrets());
+      }
+    }
     this.pending = undefined;
     for (const letter of pending.letters) ctx.deadLetter(letter);
+  }
+
+  /**
+   * The table gained columns (see `Sink.evolve`): they are added to its index template (future monthly
+   * indices, a data stream's next backing index) and to the mapping of its existing indices, typed as at
+   * `open`; from now on documents carry them. A column of another type than the index has fails with a
+   * `PermanentError`, as at `open`.
+   */
+  async evolve(spec: TableSpec): Promise<void> {
+    const client = this.requireOpen();
+    if (this.skipped.has(spec.name)) return;
+    if (!this.targets.has(spec.name)) throw new PermanentError(`elasticsearch sink: evolve(${JSON.stringify(spec.name)}), a table the topology does not declare`, { code: 'elasticsearch_undeclared_table' });
+    const target = new TableTarget(spec, this.config.tableSettings[spec.name], this.config.indexPrefix, this.path);
+    await this.prepareIndex(client, target);
+    this.targets.set(spec.name, target);
+    this.logger?.info({ index: target.searchTarget, columns: spec.columns.map((c) => c.name) }, 'elasticsearch sink: table evolved');
   }
 
   /**
@@ -210,6 +284,7 @@ export class ElasticsearchSink implements Sink {
     const client = this.client;
     this.client = undefined;
     this.pending = undefined;
+    this.bodies.clear();
     await client?.close().catch(() => undefined);
   }
 
@@ -268,8 +343,20 @@ export class ElasticsearchSink implements Sink {
         _meta: { managed_by: 'cloudpulse', table: target.spec.name },
       });
       if (target.layout.kind === 'index') await this.ensureIndex(client, target);
+      // Monthly indices and a data stream's backing indices made from an older template gain new columns too.
+      else await client.indices.putMapping({ index: target.searchTarget, properties: target.mappings.properties, allow_no_indices: true, ignore_unavailable: true });
     } catch (error) {
       throw classifyElasticsearchError(error, `preparing index ${target.index} for table ${target.spec.name}`, this.secrets());
+    }
+  }
+
+  private async preparePositions(client: Client, index: string): Promise<void> {
+    const clash = [...this.targets.values()].find((t) => t.index === index);
+    if (clash !== undefined) throw new ConfigError(`${this.path}.tableSettings.${clash.spec.name}.index`, `${index} holds this sink's stored positions: give table ${clash.spec.name} another index`);
+    try {
+      if (await ensurePositionsIndex(client, index)) this.logger?.info({ index }, 'elasticsearch sink: created the positions index');
+    } catch (error) {
+      throw classifyElasticsearchError(error, `preparing the positions index ${index}`, this.secrets());
     }
   }
 
@@ -330,24 +417,24 @@ export class ElasticsearchSink implements Sink {
 
   /**
    * Sends operations in bulk requests, `concurrency` at a time, and sorts every item's outcome. Each
-   * request is encoded just before it goes out (while the others are in flight), so no batch-sized text
-   * lives long enough to burden the garbage collector.
+   * request is encoded just before it goes out (while the others are in flight), straight into a reused
+   * body buffer, so no per-document text outlives its encoding.
    */
   private async sendRound(client: Client, operations: readonly PlannedOperation[], letters: DeadLetter[]): Promise<RoundOutcome> {
     const outcome: RoundOutcome = { again: [], retry: undefined, fatal: undefined };
-    let next = 0;
+    const cursor: RoundCursor = { next: 0, held: undefined };
     const take = (): Chunk | undefined => {
-      if (next >= operations.length || outcome.fatal !== undefined) return undefined;
-      const { chunk, end } = this.nextChunk(operations, next, letters);
-      next = end;
-      return chunk;
+      if ((cursor.next >= operations.length && cursor.held === undefined) || outcome.fatal !== undefined) return undefined;
+      return this.nextChunk(operations, cursor, letters);
     };
     const worker = async (): Promise<void> => {
       // The next request is encoded while this one is in flight.
       for (let chunk = take(); chunk !== undefined; ) {
+        if (chunk.planned.length === 0) this.bodies.give(chunk.body);
         const sent = chunk.planned.length > 0 ? this.sendChunk(client, chunk, outcome, letters) : Promise.resolve();
         const following = take();
         await sent;
+        if (outcome.fatal !== undefined && following !== undefined) this.bodies.give(following.body);
         chunk = outcome.fatal === undefined ? following : undefined;
       }
     };
@@ -356,46 +443,51 @@ export class ElasticsearchSink implements Sink {
   }
 
   /**
-   * Encodes operations from `start` until the request holds `maxBulkDocs` documents or `maxBulkBytes`
-   * characters. A record refused by the encoder is dead-lettered, and its key's earlier record in the
-   * batch (if any) takes its place.
+   * Encodes operations from the cursor into the next request until it holds `maxBulkDocs` documents or
+   * the next one would take it past `maxBulkBytes` (UTF-8); that one starts the following request (a
+   * document larger than the limit goes alone). A record refused by the encoder is dead-lettered, and
+   * its key's earlier record in the batch (if any) takes its place.
    */
-  private nextChunk(operations: readonly PlannedOperation[], start: number, letters: DeadLetter[]): { chunk: Chunk; end: number } {
+  private nextChunk(operations: readonly PlannedOperation[], cursor: RoundCursor, letters: DeadLetter[]): Chunk {
     const { maxBulkDocs, maxBulkBytes } = this.config;
-    const chunk: Chunk = { planned: [], operations: [], text: '' };
-    let end = start;
-    while (end < operations.length && chunk.planned.length < maxBulkDocs && chunk.text.length < maxBulkBytes) {
-      for (let planned: PlannedOperation | undefined = operations[end]; planned !== undefined; planned = planned.previous) {
-        const encoded = planned.target.encode(planned.record, planned.id);
-        if ('ndjson' in encoded) {
-          chunk.planned.push(planned);
-          chunk.operations.push(encoded);
-          chunk.text += encoded.ndjson;
-          break;
-        }
-        letters.push(rejectedLetter(encoded.record, encoded.detail, encoded.field));
-      }
-      end++;
+    const chunk: Chunk = { planned: [], actions: [], indices: [], body: this.bodies.take() };
+    const add = (planned: PlannedOperation, operation: BulkOperation): void => {
+      chunk.planned.push(planned);
+      chunk.actions.push(operation.action);
+      chunk.indices.push(operation.index);
+      chunk.body.append(operation.ndjson);
+    };
+    if (cursor.held !== undefined) {
+      add(cursor.held.planned, cursor.held.operation);
+      cursor.held = undefined;
     }
-    return { chunk, end };
+    while (cursor.next < operations.length && chunk.planned.length < maxBulkDocs) {
+      let planned: PlannedOperation | undefined = operations[cursor.next++];
+      for (; planned !== undefined; planned = planned.previous) {
+        const encoded = planned.target.encode(planned.record, planned.id);
+        if (!('ndjson' in encoded)) {
+          letters.push(rejectedLetter(encoded.record, encoded.detail, encoded.field));
+          continue;
+        }
+        // Characters count at most the bytes, and a character is at most 3 bytes: measure only near the limit.
+        const used = chunk.body.byteLength;
+        const text = encoded.ndjson;
+        if (chunk.planned.length > 0 && used + text.length * 3 > maxBulkBytes && used + Buffer.byteLength(text) > maxBulkBytes) {
+          cursor.held = { planned, operation: encoded };
+          return chunk;
+        }
+        add(planned, encoded);
+        break;
+      }
+    }
+    return chunk;
   }
 
   private async sendChunk(client: Client, chunk: Chunk, outcome: RoundOutcome, letters: DeadLetter[]): Promise<void> {
-    const body = Buffer.from(chunk.text);
-    chunk.text = '';
-    // Characters count at most the bytes: a request of mostly non-ASCII text may need splitting.
-    if (body.length > this.config.maxBulkBytes && chunk.planned.length > 1) {
-      const half = chunk.planned.length >> 1;
-      const halves = [[0, half], [half, chunk.planned.length]] as const;
-      for (const [from, to] of halves) {
-        const operations = chunk.operations.slice(from, to);
-        await this.sendChunk(client, { planned: chunk.planned.slice(from, to), operations, text: operations.map((o) => o.ndjson).join('') }, outcome, letters);
-      }
-      return;
-    }
     let response: BulkResponse;
     try {
-      response = await client.transport.request<BulkResponse>({ method: 'POST', path: '/_bulk', bulkBody: body, querystring: this.bulkQuery });
+      // A Buffer `bulkBody` goes out as it is: the transport serialises only arrays of actions and documents.
+      response = await client.transport.request<BulkResponse>({ method: 'POST', path: '/_bulk', bulkBody: chunk.body.bytes(), querystring: this.bulkQuery });
     } catch (error) {
       const failure = classifyElasticsearchError(error, `bulk request of ${chunk.planned.length} documents to ${this.target}`, this.secrets());
       if (!failure.retryable) {
@@ -406,18 +498,24 @@ export class ElasticsearchSink implements Sink {
       outcome.retry ??= { reason: failure.message, code: failure.code };
       return;
     }
-    for (const operation of chunk.operations) this.touched.add(operation.index);
+    // Answered: the socket is done with the body.
+    this.bodies.give(chunk.body);
+    let lastIndex: string | undefined;
+    for (const index of chunk.indices) {
+      if (index !== lastIndex) this.touched.add(index);
+      lastIndex = index;
+    }
     if (response.errors === false) return;
     const items = response.items ?? [];
-    if (items.length !== chunk.operations.length) {
-      outcome.fatal ??= new PermanentError(`elasticsearch: bulk response has ${items.length} items for ${chunk.operations.length} documents`, { code: 'elasticsearch_bad_response' });
+    if (items.length !== chunk.planned.length) {
+      outcome.fatal ??= new PermanentError(`elasticsearch: bulk response has ${items.length} items for ${chunk.planned.length} documents`, { code: 'elasticsearch_bad_response' });
       return;
     }
-    for (let i = 0; i < chunk.operations.length; i++) {
+    for (let i = 0; i < chunk.planned.length; i++) {
       const planned = chunk.planned[i]!;
-      const operation = chunk.operations[i]!;
+      const index = chunk.indices[i]!;
       const item = Object.values(items[i]!)[0];
-      const result = item === undefined ? { kind: 'retry' as const, reason: 'no result for the document' } : classifyBulkItem(operation.action, operation.index, item);
+      const result = item === undefined ? { kind: 'retry' as const, reason: 'no result for the document' } : classifyBulkItem(chunk.actions[i]!, index, item);
       switch (result.kind) {
         case 'ok':
           break;
@@ -426,7 +524,7 @@ export class ElasticsearchSink implements Sink {
           outcome.retry ??= { reason: result.reason, code: `elasticsearch_${item?.status ?? 'item'}` };
           break;
         case 'reject':
-          letters.push(rejectedLetter(operation.record, result.detail, result.field));
+          letters.push(rejectedLetter(planned.record, result.detail, result.field));
           // The key's earlier record in this batch is its state now, as if the refused one never came.
           if (planned.previous !== undefined) outcome.again.push(planned.previous);
           break;

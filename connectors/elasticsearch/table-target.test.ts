@@ -56,6 +56,18 @@ describe('TableTarget', () => {
     expect(lines(encode(target, record({ ...row, trades: null }, 'delete')))[0]).toEqual({ delete: { _index: 'bars', _id: `NVDA|${jan2}` } });
   });
 
+  it("sends the record's own version (a change's WAL position) as external version, deletes included; the version column wins; a data stream takes none", () => {
+    const versioned = (r: StreamRecord<TableRow>, version: number): StreamRecord<TableRow> => ({ ...r, version });
+    const target = new TableTarget(spec, undefined, '', 'sink');
+    expect(lines(encode(target, versioned(record(row), 0)))[0]).toEqual({ index: { _index: 'bars', _id: `NVDA|${jan2}`, version: 0, version_type: 'external' } });
+    expect(lines(encode(target, versioned(record(row, 'delete'), 2 ** 40 + 5)))).toEqual([{ delete: { _index: 'bars', _id: `NVDA|${jan2}`, version: 2 ** 40 + 5, version_type: 'external' } }]);
+    expect(encode(target, versioned(record(row), -1))).toMatchObject({ field: 'symbol' });
+    const byColumn = new TableTarget(spec, { textColumns: [], versionColumn: 'trades' }, '', 'sink');
+    expect(lines(encode(byColumn, versioned(record(row), 99)))[0]).toMatchObject({ index: { version: 12 } });
+    const stream = new TableTarget(spec, { textColumns: [], dataStreamTimestamp: 'window_start' }, '', 'sink');
+    expect(lines(encode(stream, versioned(record(row), 99)))[0]).toEqual({ create: { _index: 'bars', _id: `NVDA|${jan2}` } });
+  });
+
   it('puts a row in the monthly index of its key time', () => {
     const target = new TableTarget(spec, { textColumns: [], monthlyBy: 'window_start' }, '', 'sink');
     expect(target.indexPatterns).toEqual(['bars-*']);

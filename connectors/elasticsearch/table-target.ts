@@ -30,7 +30,9 @@ export type IndexLayout = { readonly kind: 'index' } | { readonly kind: 'monthly
 /**
  * One output table as the sink writes it: its index (or index pattern, or data stream), the index
  * template that maps its declared columns, and the encoding of its records into bulk operations
- * (`_id` from the key, optional external version, `index`/`create`/`delete`).
+ * (`_id` from the key, `index`/`create`/`delete`, and an external version: from `versionColumn` when
+ * configured, else the record's own `version` when it has one, so a change applied again after a restart
+ * is a 409 instead of a second write).
  */
 export class TableTarget {
   readonly spec: TableSpec;
@@ -94,13 +96,24 @@ export class TableTarget {
     return typeof id === 'string' ? id : { record, field: id.missingKey, detail: `key column ${id.missingKey} is null: the row has no document _id` };
   }
 
+  /**
+   * A record's own version (a change-data source's WAL position) as the external version, unless the
+   * table is a data stream (append-only: `create` takes no external version).
+   */
+  private versionOfRecord(record: StreamRecord<TableRow>): number | undefined {
+    const version = record.version;
+    if (version === undefined || this.layout.kind === 'data-stream') return undefined;
+    if (Number.isSafeInteger(version) && version >= 0) return version;
+    throw new CellRejection(this.spec.key[0]!, `the record's version ${String(version)} is not a whole number ≥ 0`);
+  }
+
   /** The bulk operation of a record whose `documentId` is `id`, or why it cannot be sent. */
   encode(record: StreamRecord<TableRow>, id: string): BulkOperation | LocalRejection {
     const row = record.value.row;
     try {
       const index = this.layout.kind === 'monthly' ? monthlyIndex(this.index, this.layout.column, row[this.layout.column]) : this.index;
       const quotedIndex = index === this.index ? this.quotedIndex : JSON.stringify(index);
-      const version = this.versionColumn === undefined ? undefined : versionOf(this.versionColumn, row[this.versionColumn], record.op === 'delete');
+      const version = this.versionColumn !== undefined ? versionOf(this.versionColumn, row[this.versionColumn], record.op === 'delete') : this.versionOfRecord(record);
       const versioning = version === undefined ? '' : `,"version":${version},"version_type":"external"`;
       const target = `{"_index":${quotedIndex},"_id":${JSON.stringify(id)}${versioning}}}\n`;
       let ndjson: string;

@@ -19,8 +19,9 @@ export function isRebalanceError(error: unknown): boolean {
   return e.originalError !== undefined && isRebalanceError(e.originalError);
 }
 
-// kafkajs wraps a lost connection in a non-retriable error when its own retries give up on it.
-const CONNECTION_ERRORS = new Set(['KafkaJSConnectionError', 'KafkaJSRequestTimeoutError', 'KafkaJSNoBrokerAvailableError', 'KafkaJSConnectionClosedError']);
+// kafkajs wraps a lost connection in a non-retriable error when its own retries give up on it; a group
+// coordinator "not found" is what it reports when no broker answered the lookup.
+const CONNECTION_ERRORS = new Set(['KafkaJSConnectionError', 'KafkaJSRequestTimeoutError', 'KafkaJSNoBrokerAvailableError', 'KafkaJSConnectionClosedError', 'KafkaJSGroupCoordinatorNotFound']);
 
 function causedByLostConnection(error: unknown, depth = 0): boolean {
   const e = error as (KafkaJsErrorShape & { cause?: unknown }) | undefined;

@@ -14,8 +14,8 @@ export type DecodeResult =
  * the first time is fetched from the registry (`prepare`) before the batch is decoded.
  */
 export interface ValueDecoder {
-  /** Fetches what decoding these values needs (Avro schemas by id); transient failures throw `TransientError`. */
-  prepare(values: readonly (Buffer | null)[]): Promise<void>;
+  /** Fetches what decoding these messages' values needs (Avro schemas by id); transient failures throw `TransientError`. */
+  prepare(messages: readonly { readonly value: Buffer | null }[]): Promise<void>;
   decode(value: Buffer | null): DecodeResult;
 }
 
@@ -71,9 +71,9 @@ export class AvroDecoder implements ValueDecoder {
     }
   }
 
-  async prepare(values: readonly (Buffer | null)[]): Promise<void> {
+  async prepare(messages: readonly { readonly value: Buffer | null }[]): Promise<void> {
     if (this.registry === undefined) return;
-    for (const value of values) {
+    for (const { value } of messages) {
       const id = wireSchemaId(value);
       if (typeof id !== 'number' || this.types.has(id) || this.unknown.has(id)) continue;
       try {

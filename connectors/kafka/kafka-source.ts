@@ -1,8 +1,12 @@
 import { Observable, type Subscriber } from 'rxjs';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import {
+  defaultRetryPolicy,
   partitionId,
+  systemClock,
+  withRetry,
   type DeadLetter,
+  type RetryPolicy,
   type Row,
   type Source,
   type SourceContext,
@@ -20,7 +24,10 @@ export type RowResult =
   | { readonly ok: true; readonly row: Row; readonly eventTime: number; readonly key: string | undefined }
   | { readonly ok: false; readonly field: string | undefined; readonly detail: string };
 
-/** Turns a decoded message value into a typed row with its event time and key. */
+/**
+ * Turns a decoded message value into a typed row with its event time and key. It may use the value itself
+ * as the row (the source owns it), and may reuse one result object between calls: read it before the next.
+ */
 export type ValueToRow = (value: unknown) => RowResult;
 
 export interface KafkaSourceOptions {
@@ -38,6 +45,8 @@ export interface KafkaSourceOptions {
    * the fresh topology reads every assigned partition from its durable position instead.
    */
   readonly onStateLost?: (revokedPartitions: readonly number[]) => void;
+  /** How long to keep replacing a consumer kafkajs gave up on (the broker away); default `defaultRetryPolicy`. */
+  readonly retryPolicy?: RetryPolicy;
 }
 
 /** One run of the pipeline over this source: from `open` to the end of its subscription. */
@@ -65,6 +74,18 @@ interface Epoch {
   failure: unknown;
 }
 
+/** A fetched batch handed from kafkajs's `eachBatch` to the feeder, with the payload functions it still needs. */
+interface HandedBatch {
+  readonly epoch: Epoch;
+  readonly batch: EachBatchPayload['batch'];
+  readonly heartbeat: () => Promise<void>;
+  readonly isRunning: () => boolean;
+  readonly isStale: () => boolean;
+  readonly bytes: number;
+  /** The partition's seek count at hand-over (`KafkaSource.seek`). */
+  readonly seeks: number;
+}
+
 const REBALANCE_POLL_MS = 50;
 
 /**
@@ -76,8 +97,12 @@ const REBALANCE_POLL_MS = 50;
  * - On assignment every new partition is paused, its start offset resolved — the transactional sinks'
  *   stored position + 1 when there is one, else the group's committed offset, else `startFrom` — sought,
  *   and resumed. Messages below the next expected offset (a fetch from before the seek) are skipped.
- * - `eachBatch` hands the topology batches of `batchSize` records, heartbeating between them; while the
- *   runner has paused the source it waits, heartbeating, so a long pause never costs the membership.
+ * - Fetched batches are fed to the topology in micro-batches of `batchSize` records, heartbeating between
+ *   them; while the runner has paused the source the feed waits, heartbeating, so a long pause never
+ *   costs the membership. `eachBatch` only hands a batch over to the feeder, so the next fetch overlaps
+ *   the topology's work; at most one fetch's worth of bytes waits for the feeder (then `eachBatch` waits
+ *   too, and kafkajs stops fetching). A batch the feeder gives up on while its partition is still this
+ *   epoch's is sought back to the first offset not fed, so nothing is skipped.
  * - A message that cannot be decoded or typed, or whose event time is more than `maxEventTimeAheadMs`
  *   past its Kafka timestamp, goes to the dead-letter destination with topic/partition/offset, the raw
  *   value (base64) and the reason.
@@ -99,11 +124,23 @@ export class KafkaSource implements Source<Row> {
   /** The last epoch stays here after its subscription ends, so the final commit can still be checked against it. */
   private commitEpoch: Epoch | undefined;
   private paused = false;
-  private rebuildRequested = false;
   private closed = false;
+  /** A new consumer is joining after kafkajs gave up on the last one (`replaceConsumer`). */
+  private replacing = false;
   /** Commits that failed (broker away): sent again with the next commit. */
   private readonly pendingCommits = new Map<number, number>();
   private readonly committed = new Map<number, number>();
+  /** Fetched batches handed over by `eachBatch`, waiting for (or in) the feeder, and their value bytes. */
+  private readonly handed: HandedBatch[] = [];
+  private handedBytes = 0;
+  private feeder: Promise<void> | undefined;
+  /** Woken whenever the feeder finishes a batch. */
+  private readonly handedProgress: (() => void)[] = [];
+  /** Seeks per partition so far. */
+  private readonly seeks = new Map<number, number>();
+  /** Group joins seen so far, and who waits for the next one (`nextGroupJoin`). */
+  private groupJoins = 0;
+  private readonly joinWaiters = new Set<() => void>();
 
   constructor(private readonly options: KafkaSourceOptions) {
     this.config = options.config;
@@ -116,7 +153,6 @@ export class KafkaSource implements Source<Row> {
       const epoch: Epoch = { ctx, subscriber, next: new Map(), preparing: new Set(), endOffsets: new Map(), ended: new Set(), fed: new Set(), knownEnd: new Map(), activeAt: new Map(), idle: new Set(), announced: [], idleTimer: undefined, stale: false, failure: undefined };
       this.epoch = epoch;
       this.commitEpoch = epoch;
-      this.rebuildRequested = false;
       this.start().then(
         () => {
           if (this.epoch === epoch && this.assigned.size > 0) this.prepare(epoch, [...this.assigned]);
@@ -155,13 +191,42 @@ export class KafkaSource implements Source<Row> {
     await this.flushCommits(false);
   }
 
+  /**
+   * Ends the pipeline run over this source (the epoch) and flushes pending commits. The consumer stays in
+   * the group, so the next run (after a rebalance took state, or a fenced write) keeps its membership;
+   * `shutdown` leaves the group.
+   */
   async close(): Promise<void> {
     const epoch = this.commitEpoch;
     if (epoch !== undefined) epoch.subscriber = undefined;
     this.epoch = undefined;
-    // The source asked for a rebuild: the same consumer serves the next epoch, so the group membership stays.
-    if (this.rebuildRequested) return;
-    await this.shutdown();
+    await this.flushCommits(false);
+  }
+
+  /** How many times this member has joined the group (each join + sync of a new generation counts). */
+  groupJoinCount(): number {
+    return this.groupJoins;
+  }
+
+  /**
+   * Resolves true once this member has joined the group more than `seen` times (see `groupJoinCount`), or
+   * false after `timeoutMs`. A member fenced by a newer owner of one of its partitions has missed a
+   * rebalance; its next join tells it which partitions are still its own.
+   */
+  nextGroupJoin(seen: number, timeoutMs: number): Promise<boolean> {
+    if (this.groupJoins > seen) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.joinWaiters.delete(done);
+        resolve(false);
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.joinWaiters.delete(done);
+        resolve(true);
+      };
+      this.joinWaiters.add(done);
+    });
   }
 
   /** Leaves the group and disconnects (after a last attempt at pending commits). Idempotent. */
@@ -169,12 +234,7 @@ export class KafkaSource implements Source<Row> {
     if (this.closed) return;
     this.closed = true;
     await this.flushCommits(true);
-    const consumer = this.consumer;
-    const admin = this.admin;
-    this.consumer = undefined;
-    this.admin = undefined;
-    await consumer?.disconnect().catch(() => undefined);
-    await admin?.disconnect().catch(() => undefined);
+    await this.disconnectClients();
     this.options.log('info', 'left the group', { topic: this.name, groupId: this.config.groupId });
   }
 
@@ -222,10 +282,12 @@ export class KafkaSource implements Source<Row> {
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => this.onGroupJoin(event.payload.memberId, event.payload.memberAssignment[this.name] ?? []));
     consumer.on(consumer.events.CRASH, (event) => {
-      const epoch = this.epoch;
       const error = event.payload.error;
       this.options.log('error', 'consumer crashed', { topic: this.name, error: error.message, restart: event.payload.restart });
-      if (!event.payload.restart && epoch?.subscriber !== undefined) epoch.subscriber.error(classifyKafkaError(error, `consuming ${this.name}`));
+      if (event.payload.restart || consumer !== this.consumer) return;
+      const classified = classifyKafkaError(error, `consuming ${this.name}`);
+      if (classified.retryable && !this.closed) this.replaceConsumer();
+      else this.epoch?.subscriber?.error(classified);
     });
     await consumer.connect();
     await consumer.subscribe({ topic: config.topic, fromBeginning: config.startFrom === 'earliest' });
@@ -238,6 +300,49 @@ export class KafkaSource implements Source<Row> {
     });
   }
 
+  /**
+   * kafkajs stops a consumer for good when the broker stays away longer than its own retries (it then
+   * reports "Failed to find group coordinator", which it marks non-retriable): a new consumer joins the
+   * group again, with backoff, for as long as the retry policy allows. Joining as a new member takes the
+   * state of every partition the pipeline held, so it rebuilds from the durable positions (`onStateLost`).
+   */
+  private replaceConsumer(): void {
+    if (this.replacing) return;
+    this.replacing = true;
+    this.starting = undefined;
+    const attempt = async (): Promise<void> => {
+      await this.disconnectClients();
+      if (this.closed) return;
+      try {
+        await this.start();
+      } catch (error) {
+        this.starting = undefined;
+        throw classifyKafkaError(error, `reconnecting to Kafka for ${this.name}`);
+      }
+    };
+    const onRetry = (error: unknown, attempt: number, delayMs: number): void =>
+      this.options.log('warn', 'reconnecting the consumer failed; retrying', { topic: this.name, attempt, delayMs: Math.round(delayMs), error: (error as Error).message });
+    withRetry(attempt, this.options.retryPolicy ?? defaultRetryPolicy, systemClock, onRetry).then(
+      () => {
+        this.replacing = false;
+        this.options.log('info', 'consumer replaced', { topic: this.name });
+      },
+      (error: unknown) => {
+        this.replacing = false;
+        this.epoch?.subscriber?.error(classifyKafkaError(error, `reconnecting to Kafka for ${this.name}`));
+      },
+    );
+  }
+
+  private async disconnectClients(): Promise<void> {
+    const consumer = this.consumer;
+    const admin = this.admin;
+    this.consumer = undefined;
+    this.admin = undefined;
+    await consumer?.disconnect().catch(() => undefined);
+    await admin?.disconnect().catch(() => undefined);
+  }
+
   /** Called synchronously by kafkajs after each join + sync, before any fetch of the new generation. */
   private onGroupJoin(memberId: string, partitions: readonly number[]): void {
     const now = new Set(partitions);
@@ -246,6 +351,8 @@ export class KafkaSource implements Source<Row> {
     const rejoined = this.memberId !== undefined && this.memberId !== memberId;
     this.memberId = memberId;
     this.assigned = now;
+    this.groupJoins++;
+    for (const wake of [...this.joinWaiters]) wake();
     for (const p of revoked) this.pendingCommits.delete(p);
     if (revoked.length > 0) this.options.log('info', 'revoked', { topic: this.name, partitions: revoked });
     const epoch = this.epoch;
@@ -256,7 +363,6 @@ export class KafkaSource implements Source<Row> {
     const joinedLate = epoch.fed.size > 0 ? added : [];
     if (lost.length > 0 || joinedLate.length > 0) {
       epoch.stale = true;
-      this.rebuildRequested = true;
       if (lost.length > 0) this.options.log('info', 'partitions with state were revoked: rebuilding the pipeline', { topic: this.name, partitions: lost });
       else this.options.log('info', 'partitions were added after records were fed: rebuilding the pipeline', { topic: this.name, partitions: joinedLate });
       this.options.onStateLost?.(lost);
@@ -266,7 +372,7 @@ export class KafkaSource implements Source<Row> {
     // Partitions kept from before were paused above too: they continue where they were.
     const kept = partitions.filter((p) => epoch.next.has(p));
     if (kept.length > 0) this.consumer?.resume([{ topic: this.name, partitions: kept }]);
-    for (const p of kept) this.consumer?.seek({ topic: this.name, partition: p, offset: String(epoch.next.get(p)) });
+    for (const p of kept) this.seek(p, epoch.next.get(p)!);
   }
 
   /** Resolves start offsets of `partitions` for `epoch`, seeks and resumes them. */
@@ -282,7 +388,7 @@ export class KafkaSource implements Source<Row> {
           if (!this.assigned.has(p)) continue;
           epoch.preparing.delete(p);
           epoch.next.set(p, offset);
-          this.consumer.seek({ topic: this.name, partition: p, offset: String(offset) });
+          this.seek(p, offset);
           if (end !== undefined) epoch.endOffsets.set(p, end);
           epoch.knownEnd.set(p, high);
           epoch.activeAt.set(p, epoch.ctx.clock.now());
@@ -345,25 +451,86 @@ export class KafkaSource implements Source<Row> {
     }
   }
 
+  /**
+   * Hands a fetched batch to the feeder and returns, so kafkajs fetches the next batches while this one
+   * goes through the topology (kafkajs fetches only after every `eachBatch` of the last fetch returned).
+   * Batches waiting for the feeder are bounded by one fetch's worth of bytes (`maxBytesPerPartition` per
+   * assigned partition): beyond that `eachBatch` waits, heartbeating, and kafkajs stops fetching. The
+   * batch is resolved for kafkajs's fetch position at once; what was fed is `epoch.next`, and a batch the
+   * feeder gives up on while the partition is still this epoch's is sought back to it (see `feed`).
+   */
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
     const partition = batch.partition;
     const epoch = await this.waitUntilFeedable(partition, heartbeat);
     if (epoch === undefined || !isRunning() || isStale()) return;
+    await this.options.decoder.prepare(batch.messages);
+    const limit = this.config.maxBytesPerPartition * Math.max(1, this.assigned.size);
+    while (this.handedBytes >= limit) {
+      await new Promise<void>((resolve) => {
+        this.handedProgress.push(resolve);
+        setTimeout(resolve, REBALANCE_POLL_MS).unref();
+      });
+      await heartbeat();
+      if (this.epoch !== epoch || this.closed || !isRunning() || isStale()) return;
+    }
+    if (batch.messages.length > 0) resolveOffset(batch.lastOffset());
+    let bytes = 0;
+    for (const message of batch.messages) bytes += message.value?.length ?? 0;
+    this.handed.push({ epoch, batch, heartbeat, isRunning, isStale, bytes, seeks: this.seeks.get(partition) ?? 0 });
+    this.handedBytes += bytes;
+    this.feeder ??= this.feedHanded();
+  }
+
+  /** Feeds handed batches in order, one at a time; the queue empties before this resolves. */
+  private async feedHanded(): Promise<void> {
+    try {
+      for (let handed = this.handed[0]; handed !== undefined; handed = this.handed[0]) {
+        try {
+          await this.feed(handed);
+        } catch (error) {
+          handed.epoch.subscriber?.error(classifyKafkaError(error, `consuming ${this.name}`));
+        }
+        this.handed.shift();
+        this.handedBytes -= handed.bytes;
+        for (const wake of this.handedProgress.splice(0)) wake();
+      }
+    } finally {
+      this.feeder = undefined;
+    }
+  }
+
+  /**
+   * Feeds one batch to the topology in micro-batches of `batchSize`, heartbeating between them and
+   * waiting while the runner paused the source. Stops when the epoch or the partition stops being fed;
+   * when the partition is still this epoch's, it is sought back to the next offset not fed, since kafkajs
+   * already fetches past this batch.
+   */
+  private async feed(handed: HandedBatch): Promise<void> {
+    const { epoch, batch, isRunning } = handed;
+    const partition = batch.partition;
+    // Sought since it was handed over: fetched from the old position (the seek set the new one).
+    const isStale = (): boolean => handed.isStale() || (this.seeks.get(partition) ?? 0) !== handed.seeks;
+    const heartbeat = (): Promise<void> => handed.heartbeat().catch(() => undefined);
     const messages = batch.messages;
-    await this.options.decoder.prepare(messages.map((m) => m.value));
     const size = this.config.batchSize;
+    const partitionText = String(partition);
     for (let from = 0; from < messages.length; from += size) {
       const current = await this.waitUntilFeedable(partition, heartbeat);
-      if (current !== epoch || !isRunning() || isStale()) return;
+      if (current !== epoch || !isRunning() || isStale()) {
+        this.seekBackUnlessGone(epoch, partition, isStale);
+        return;
+      }
       const next = epoch.next.get(partition)!;
+      const to = Math.min(messages.length, from + size);
       const records: StreamRecord<Row>[] = [];
       let last = -1;
-      for (const message of messages.slice(from, from + size)) {
+      for (let i = from; i < to; i++) {
+        const message = messages[i]!;
         const offset = Number(message.offset);
         if (offset < next) continue;
         last = offset;
-        const record = this.toRecord(epoch, partition, offset, message);
+        const record = this.toRecord(epoch, partitionText, offset, message);
         if (record !== undefined) records.push(record);
       }
       if (last < 0) continue;
@@ -375,8 +542,8 @@ export class KafkaSource implements Source<Row> {
       const endsHere = end !== undefined && last + 1 >= end && !epoch.ended.has(partition);
       if (endsHere) this.endPartitions(epoch, [partition], records);
       else if (records.length > 0) this.emit(epoch, records, undefined);
-      resolveOffset(message(messages, from, size).offset);
-      await heartbeat();
+      // Not awaited: the feed need not wait for the coordinator's answer (kafkajs shares one heartbeat in flight).
+      if (to < messages.length) void heartbeat();
     }
     // Control records (transaction markers) after the last message: the partition may end there.
     const end = epoch.endOffsets.get(partition);
@@ -387,6 +554,27 @@ export class KafkaSource implements Source<Row> {
     }
     epoch.knownEnd.set(partition, Number(batch.highWatermark));
     epoch.ctx.events.emit({ type: 'consumer_lag', topology: epoch.ctx.topology, source: this.name, partition: String(partition), endOffset: Number(batch.highWatermark), committedOffset: this.committed.get(partition) ?? 0 });
+  }
+
+  /**
+   * A batch given up on while its partition is still assigned to the current, live epoch (the runner
+   * stopped consuming, say, without a rebalance): kafkajs's position is past it, so seek back to what the
+   * epoch has not fed. A pending seek (`isStale`) or a rebalance already set the position.
+   */
+  private seekBackUnlessGone(epoch: Epoch, partition: number, isStale: () => boolean): void {
+    if (this.closed || epoch.stale || this.epoch !== epoch || isStale() || !this.assigned.has(partition)) return;
+    const next = epoch.next.get(partition);
+    if (next === undefined || epoch.ended.has(partition)) return;
+    this.seek(partition, next);
+  }
+
+  /**
+   * Seeks through kafkajs and counts the seek: a batch handed over before it was fetched from the old
+   * position, so the feeder drops it (kafkajs's `isStale` only covers seeks not yet applied by a fetch).
+   */
+  private seek(partition: number, offset: number): void {
+    this.seeks.set(partition, (this.seeks.get(partition) ?? 0) + 1);
+    this.consumer?.seek({ topic: this.name, partition, offset: String(offset) });
   }
 
   private partitionIdOf(partition: number): string {
@@ -443,25 +631,26 @@ export class KafkaSource implements Source<Row> {
     }
   }
 
-  private toRecord(epoch: Epoch, partition: number, offset: number, message: KafkaMessage): StreamRecord<Row> | undefined {
-    const position: SourcePosition = { source: this.name, partition: String(partition), offset };
-    const letter = (reason: DeadLetter['reason'], detail: string, field?: string): undefined => {
-      epoch.ctx.deadLetter({ position, reason, detail, ...(field === undefined ? {} : { field }), raw: message.value?.toString('base64') ?? '' });
-      return undefined;
-    };
+  /** The record of one message, or undefined when it went to the dead letters. No closures here: this runs per message. */
+  private toRecord(epoch: Epoch, partition: string, offset: number, message: KafkaMessage): StreamRecord<Row> | undefined {
+    const position: SourcePosition = { source: this.name, partition, offset };
     const decoded = this.options.decoder.decode(message.value);
-    if (!decoded.ok) return letter(decoded.reason, decoded.detail);
+    if (!decoded.ok) return this.deadLetter(epoch, position, message, decoded.reason, decoded.detail, undefined);
     const typed = this.options.toRow(decoded.value);
-    if (!typed.ok) return letter('parse_error', typed.detail, typed.field);
+    if (!typed.ok) return this.deadLetter(epoch, position, message, 'parse_error', typed.detail, typed.field);
     const kafkaTime = Number(message.timestamp);
     if (typed.eventTime - kafkaTime > this.config.maxEventTimeAheadMs) {
-      return letter('future_event_time', `event time ${new Date(typed.eventTime).toISOString()} is more than ${this.config.maxEventTimeAheadMs} ms past the record's Kafka timestamp ${new Date(kafkaTime).toISOString()}`);
+      const detail = `event time ${new Date(typed.eventTime).toISOString()} is more than ${this.config.maxEventTimeAheadMs} ms past the record's Kafka timestamp ${new Date(kafkaTime).toISOString()}`;
+      return this.deadLetter(epoch, position, message, 'future_event_time', detail, undefined);
     }
     // The key comes from the read options, as in a file replay: the message key only chose the partition.
-    return { value: typed.row, eventTime: typed.eventTime, ...(typed.key === undefined ? {} : { key: typed.key }), position };
+    return typed.key === undefined
+      ? { value: typed.row, eventTime: typed.eventTime, position }
+      : { value: typed.row, eventTime: typed.eventTime, key: typed.key, position };
   }
-}
 
-function message(messages: readonly KafkaMessage[], from: number, size: number): KafkaMessage {
-  return messages[Math.min(messages.length, from + size) - 1]!;
+  private deadLetter(epoch: Epoch, position: SourcePosition, message: KafkaMessage, reason: DeadLetter['reason'], detail: string, field: string | undefined): undefined {
+    epoch.ctx.deadLetter({ position, reason, detail, ...(field === undefined ? {} : { field }), raw: message.value?.toString('base64') ?? '' });
+    return undefined;
+  }
 }

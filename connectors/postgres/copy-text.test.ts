@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyEncoder, escapeCopyText, formatNumber } from './copy-text.js';
+import { attachSourceCopyLine, copyEncoder, escapeCopyText, formatNumber, sourceCopyLines } from './copy-text.js';
 
 describe('COPY text encoding', () => {
   it('escapes exactly the characters COPY text format gives meaning to', () => {
@@ -47,5 +47,22 @@ describe('COPY text encoding', () => {
       const raw = (next() - 0.5) * 10 ** ((i % 20) - 6);
       expect(formatNumber(raw)).toBe(String(raw));
     }
+  });
+
+  it('hands a sink the COPY line a row was read from only for that very row and the same columns', () => {
+    const page = { text: '1\ta\\tb\n2\tc\n' };
+    const columns = ['id', 'name'];
+    const row = { id: 2, name: 'c' };
+    attachSourceCopyLine(row, page, 7, 11, columns);
+    const line = sourceCopyLines(['id', 'name'])(row);
+    expect(line === undefined ? undefined : page.text.slice(line.start, line.end)).toBe('2\tc\n');
+    // A row built from it may hold other values: its copy of the line is not used.
+    expect(sourceCopyLines(['id', 'name'])({ ...row, name: 'changed' })).toBeUndefined();
+    expect(Object.keys(row)).toEqual(['id', 'name']);
+    expect(JSON.stringify(row)).toBe('{"id":2,"name":"c"}');
+    // Other columns (or the same in another order) than the line holds: the cells are encoded instead.
+    expect(sourceCopyLines(['name', 'id'])(row)).toBeUndefined();
+    expect(sourceCopyLines(['id', 'name', 'added'])(row)).toBeUndefined();
+    expect(sourceCopyLines(['id', 'name'])({ id: 3, name: 'd' })).toBeUndefined();
   });
 });

@@ -98,3 +98,66 @@ export function copyEncoder(type: ColumnType): CopyEncoder {
   if (type === 'numeric' || type === 'integer') return number;
   return plain;
 }
+
+/**
+ * Where a row read from a PostgreSQL `COPY … TO STDOUT` may keep its line as it arrived. The line names
+ * the row object it was read into: a row built from this one (a spread copies symbol properties too),
+ * whose values may differ, is a different object, so its copy of the line is ignored.
+ */
+const SOURCE_COPY_LINE: unique symbol = Symbol('cloudpulse.postgres.copyLine');
+
+/** Text that COPY lines are cut from (a snapshot page): lines of one page are compared by this object. */
+export interface CopyTextPage {
+  readonly text: string;
+}
+
+/**
+ * A COPY text line (`page.text` from `start` to `end`, its newline included, escapes as the server wrote
+ * them), the columns it holds in order (one array per source table), and the row read from it.
+ */
+export interface SourceCopyLine {
+  readonly page: CopyTextPage;
+  readonly start: number;
+  readonly end: number;
+  readonly columns: readonly string[];
+  readonly row: object;
+}
+
+/**
+ * Attaches to `row` its COPY text line, holding `columns` in order. Only for a line that a PostgreSQL
+ * table with the row's declared column types stores as the row's values (see
+ * `ColumnMapping.copyTextKeepsValue`): a sink may then copy the line instead of encoding the cells.
+ */
+export function attachSourceCopyLine(row: object, page: CopyTextPage, start: number, end: number, columns: readonly string[]): void {
+  (row as { [SOURCE_COPY_LINE]?: SourceCopyLine })[SOURCE_COPY_LINE] = { page, start, end, columns, row };
+}
+
+/**
+ * Gives `template` (an object rows are spread from) the property their lines go to, empty: rows that
+ * then get a line keep the template's shape instead of growing one property.
+ */
+export function reserveSourceCopyLine(template: object): void {
+  (template as { [SOURCE_COPY_LINE]?: SourceCopyLine })[SOURCE_COPY_LINE] = undefined;
+}
+
+/**
+ * A reader of the lines rows carry: `line(row)` is the row's COPY line when it was read into this very
+ * row and holds exactly `columns` in order, else undefined (encode the cells). The column check runs
+ * once per source table.
+ */
+export function sourceCopyLines(columns: readonly string[]): (row: object) => SourceCopyLine | undefined {
+  let accepted: readonly string[] | undefined;
+  let refused: readonly string[] | undefined;
+  return (row) => {
+    const carried = (row as { [SOURCE_COPY_LINE]?: SourceCopyLine })[SOURCE_COPY_LINE];
+    if (carried === undefined || carried.row !== row) return undefined;
+    if (carried.columns === accepted) return carried;
+    if (carried.columns === refused) return undefined;
+    if (carried.columns.length === columns.length && carried.columns.every((name, i) => name === columns[i])) {
+      accepted = carried.columns;
+      return carried;
+    }
+    refused = carried.columns;
+    return undefined;
+  };
+}

@@ -11,6 +11,7 @@ import type { TableRow } from '../table.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import type { StateHolds, Topology, TopologyContext } from '../topology.js';
 import type { DeadLetterSink } from './dead-letter-sink.js';
+import { partitionRuns, type PartitionRun } from './partition-runs.js';
 import { PositionTracker, type PositionTicket } from './position-tracker.js';
 
 /** What to do when a sink rejects a batch permanently (after retries, or a non-retryable error). */
@@ -62,7 +63,9 @@ interface WriteJob {
  * Runs one topology from its sources to its sinks with the engine's guarantees: records in flight are
  * bounded (sources pause), a batch's positions are acknowledged only after every sink and the
  * dead-letter destination have durably written what it caused, and commits never pass an
- * unacknowledged record or a state hold. `stop()` drains, flushes and commits (graceful stop).
+ * unacknowledged record or a state hold. Source commits run beside the writes (one in flight, later
+ * positions coalescing into the next); a sink that commits the source's positions commits in line with
+ * its writes. `stop()` drains, flushes and commits, awaiting the last commit (graceful stop).
  */
 export class PipelineRunner {
   private readonly clock: Clock;
@@ -136,12 +139,13 @@ export class PipelineRunner {
     this.wakeWriter?.();
     await writer;
     if (this.failure !== undefined) {
-      await this.closeAll();
-      this.lifecycle('failed', String(this.failure));
-      throw this.failure;
+      await this.sourceCommitsSettled();
+      return this.failRun();
     }
     for (const sink of sinks) await sink.flush(!this.stopped);
-    await this.commit(this.holds());
+    await this.commit(this.holds(), true);
+    // A background commit may have failed meanwhile.
+    if (this.failure !== undefined) return this.failRun();
     await this.closeAll();
     this.lifecycle('stopped');
     return {
@@ -152,6 +156,12 @@ export class PipelineRunner {
       committed: [...this.committed.values()],
       stoppedEarly: this.stopped,
     };
+  }
+
+  private async failRun(): Promise<never> {
+    await this.closeAll();
+    this.lifecycle('failed', String(this.failure));
+    throw this.failure;
   }
 
   private stopped = false;
@@ -173,8 +183,9 @@ export class PipelineRunner {
         next: (batch) => {
           if (this.stopping) return;
           const started = this.clock.now();
-          const ticket = batch.records.length > 0 ? this.tracker.register(batch.records.map((r) => r.position)) : undefined;
-          this.countIn(input, batch.records);
+          const runs = partitionRuns(batch.records);
+          const ticket = runs.length > 0 ? this.tracker.registerRuns(runs) : undefined;
+          this.countIn(input, runs, batch.records.length);
           try {
             subject.next(batch);
           } catch (error) {
@@ -292,23 +303,59 @@ export class PipelineRunner {
     this.inFlight -= job.inputRecords;
     if (this.paused && this.inFlight <= this.maxInFlight / 2) this.setPaused(false);
     this.events.emit({ type: 'in_flight', topology: topology.name, records: this.inFlight, paused: this.paused });
-    await this.commit(job.holds);
+    await this.commit(job.holds, false);
   }
 
-  private async commit(holds: ReadonlyMap<string, number>): Promise<void> {
+  /**
+   * Commits what the tracker allows. A source-committing sink commits in line: its commits are
+   * transactions of the same producers its writes use, one at a time. Otherwise the sources commit in
+   * the background, so a slow group-offset commit never holds up the next write: at most one commit is
+   * in flight, positions that become committable meanwhile coalesce into the next one (per partition the
+   * newest), and `final` waits until every commit has been sent. Losing a background commit costs only
+   * re-reading records a position-storing sink already holds, or an idempotent sink rewrites.
+   */
+  private async commit(holds: ReadonlyMap<string, number>, final: boolean): Promise<void> {
     const positions = this.tracker.takeCommittable(holds);
-    if (positions.length === 0) return;
-    const bySource = new Map<string, SourcePosition[]>();
-    for (const position of positions) {
-      bySource.set(position.source, [...(bySource.get(position.source) ?? []), position]);
-      this.committed.set(partitionId(position), position);
-    }
+    for (const position of positions) this.committed.set(partitionId(position), position);
     const committer = this.options.sinks.find(isSourceCommittingSink);
+    if (committer !== undefined) {
+      if (positions.length > 0) await this.sendCommit(positions, (mine) => committer.commitPositions(mine));
+      return;
+    }
+    for (const position of positions) this.commitsWaiting.set(partitionId(position), position);
+    if (this.commitsWaiting.size > 0) this.commitsInFlight ??= this.sourceCommitLoop();
+    if (final) await this.sourceCommitsSettled();
+  }
+
+  private readonly commitsWaiting = new Map<string, SourcePosition>();
+  private commitsInFlight: Promise<void> | undefined;
+
+  private async sourceCommitLoop(): Promise<void> {
+    try {
+      while (this.commitsWaiting.size > 0 && this.failure === undefined) {
+        const positions = [...this.commitsWaiting.values()];
+        this.commitsWaiting.clear();
+        await this.sendCommit(positions, undefined);
+      }
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.commitsInFlight = undefined;
+    }
+  }
+
+  /** Resolves once no background commit is in flight or waiting (a failed one has failed the pipeline). */
+  private async sourceCommitsSettled(): Promise<void> {
+    while (this.commitsInFlight !== undefined) await this.commitsInFlight;
+  }
+
+  /** Hands each source its own positions, through `committer` when one commits them instead. */
+  private async sendCommit(positions: readonly SourcePosition[], committer: ((mine: readonly SourcePosition[]) => Promise<void>) | undefined): Promise<void> {
     for (const source of Object.values(this.options.streams)) {
       const mine = positions.filter((p) => this.sourceOwns(source, p));
       if (mine.length === 0) continue;
       const started = this.clock.now();
-      if (committer !== undefined) await committer.commitPositions(mine);
+      if (committer !== undefined) await committer(mine);
       else await source.commit(mine);
       this.events.emit({ type: 'commit', topology: this.options.topology.name, source: source.name, partitions: mine.length, seconds: (this.clock.now() - started) / 1000 });
     }
@@ -320,28 +367,13 @@ export class PipelineRunner {
     return this.owners.get(partitionId(position)) === source;
   }
 
-  private countIn(input: string, records: readonly StreamRecord<Row>[]): void {
+  private countIn(input: string, runs: readonly PartitionRun[], records: number): void {
     const source = this.options.streams[input]!;
-    const perPartition = new Map<string, { position: SourcePosition; count: number }>();
-    // Records of a batch come in runs of one partition: build the partition id once per run.
-    let entry: { position: SourcePosition; count: number } | undefined;
-    for (const record of records) {
-      const position = record.position;
-      if (entry === undefined || position.source !== entry.position.source || position.partition !== entry.position.partition) {
-        const id = partitionId(position);
-        entry = perPartition.get(id);
-        if (entry === undefined) {
-          entry = { position, count: 0 };
-          perPartition.set(id, entry);
-        }
-      }
-      entry.count++;
-    }
-    for (const [id, { position, count }] of perPartition) {
-      this.owners.set(id, source);
+    for (const { position, count } of runs) {
+      this.owners.set(partitionId(position), source);
       this.events.emit({ type: 'records_in', topology: this.options.topology.name, source: position.source, partition: position.partition, count });
     }
-    this.recordsIn += records.length;
+    this.recordsIn += records;
   }
 
   private countOut(sink: string, table: string): void {

@@ -1,4 +1,5 @@
 import { partitionId, type SourcePosition } from '../record.js';
+import { partitionRuns, type PartitionRun } from './partition-runs.js';
 
 /** A registered batch of input positions, acknowledged later as one unit. */
 export interface PositionTicket {
@@ -33,26 +34,22 @@ export class PositionTracker {
 
   /** Registers the positions of a batch read from a source; returns the ticket to acknowledge it by. */
   register(positions: readonly SourcePosition[]): PositionTicket {
+    return this.registerRuns(partitionRuns(positions.map((position) => ({ position }))));
+  }
+
+  /**
+   * `register` for a batch already summarised per partition (`partitionRuns`): per partition a ticket
+   * needs only the highest offset, since records of a partition arrive in offset order.
+   */
+  registerRuns(runs: readonly PartitionRun[]): PositionTicket {
     const id = this.nextTicket++;
-    const touched = new Map<PartitionProgress, number>();
-    // A batch is mostly runs of one partition: look the partition up once per run, not per record.
-    let progress: PartitionProgress | undefined;
-    let source: string | undefined;
-    let partition: string | undefined;
-    let max = Number.NEGATIVE_INFINITY;
-    for (const position of positions) {
-      if (progress === undefined || position.source !== source || position.partition !== partition) {
-        if (progress !== undefined) touched.set(progress, max);
-        progress = this.partitionOf(position);
-        source = position.source;
-        partition = position.partition;
-        max = touched.get(progress) ?? Number.NEGATIVE_INFINITY;
-      }
-      if (position.offset > max) max = position.offset;
+    const touched: PartitionProgress[] = [];
+    for (const run of runs) {
+      const progress = this.partitionOf(run.position);
+      progress.spans.push({ ticket: id, maxOffset: run.maxOffset, acked: false });
+      touched.push(progress);
     }
-    if (progress !== undefined) touched.set(progress, max);
-    for (const [progress, maxOffset] of touched) progress.spans.push({ ticket: id, maxOffset, acked: false });
-    this.tickets.set(id, [...touched.keys()]);
+    this.tickets.set(id, touched);
     return { id };
   }
 

@@ -36,19 +36,31 @@ describe('SIGTERM: the daemon drains, commits and exits 0', () => {
     expect(produced.code, produced.stderr).toBe(0);
     const groupId = `drain-${randomUUID()}`;
     const config = (stopAt: 'end' | 'never'): Record<string, unknown> =>
-      pipelineConfig({ brokers, name: 'drain', topology: kafkaPassthroughTopology.name, input: 'ticks', topic, groupId, sink: `${db.url}?schema=drain`, deadLetterTopic: `${topic}-dlq`, stopAt, extra: { batchSize: 500 } });
+      pipelineConfig({ brokers, name: 'drain', topology: kafkaPassthroughTopology.name, input: 'ticks', topic, groupId, sink: `${db.url}?schema=drain`, deadLetterTopic: `${topic}-dlq`, stopAt, extra: { batchSize: 500 }, pipeline: { maxInFlightRecords: 3_000 } });
     const rows = async (): Promise<number> => {
       const [row] = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM drain.kafka_ticks_out`);
       return Number(row!.n);
     };
 
-    const stopped = await runDaemonChild(config('never'), { when: async () => ((await rows()) >= TICKS * 0.3 ? rows() : undefined), signal: 'SIGTERM' });
+    // Once 30% is written, the next write waits on a lock until a second after the SIGTERM: the drain
+    // starts with records in flight, however fast the daemon is.
+    const blocker = await db.connect();
+    const stopped = await runDaemonChild(config('never'), {
+      when: async () => {
+        if ((await rows()) < TICKS * 0.3) return undefined;
+        await blocker.query('BEGIN');
+        await blocker.query('LOCK TABLE drain.kafka_ticks_out IN EXCLUSIVE MODE');
+        setTimeout(() => void blocker.query('ROLLBACK').finally(() => blocker.end()), 1_000);
+        return rows();
+      },
+      signal: 'SIGTERM',
+    });
     expect(stopped.signal).toBeNull();
     expect(stopped.code, stopped.stdout.slice(-2000)).toBe(0);
     const messages = stopped.logs.map((l) => l.msg);
     expect(messages).toContain('draining');
     expect(messages).toContain('left the group');
-    expect(messages.at(-1)).toBe('stopped');
+    expect(messages.at(-1), stopped.stdout.split('\n').filter((l) => !l.includes('"logger":"kafkajs"')).slice(-14).join('\n')).toBe('stopped');
 
     // Everything written is committed, in PostgreSQL (same transaction) and in the group's offsets.
     const written = await db.query<{ partition: string; max: string; n: string }>(`SELECT partition::text, max("offset")::text AS max, count(*)::text AS n FROM drain.kafka_ticks_out GROUP BY partition`);

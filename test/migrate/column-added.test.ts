@@ -8,6 +8,7 @@ import { dropMigrationSlot, runMigrate } from '../../cli/migrate.js';
 import { openTestDatabase, type TestDatabase } from '../postgres/test-database.js';
 import { readBothSides } from './compare-tables.js';
 import { snapshotDurable, waitUntil } from './wait-until.js';
+import { addColumnsMidStream } from './columns-added-mid-stream.js';
 
 describe('PostgreSQL source: a column added to a source table while changes are followed', () => {
   let source: TestDatabase;
@@ -43,18 +44,7 @@ describe('PostgreSQL source: a column added to a source table while changes are 
     try {
       await waitUntil('the snapshot is durable in the target', snapshotDurable((sql, params) => target.query(sql, params), 'public', 'migrate-coladd'));
 
-      await sourceClient.query('UPDATE items SET name = $1 WHERE id = 1', ['before the new columns']);
-      await sourceClient.query('ALTER TABLE items ADD COLUMN price numeric(10,2)');
-      await sourceClient.query(`INSERT INTO items (id, name, price) VALUES (1001, 'new with a price', 12.34)`);
-      await sourceClient.query('UPDATE items SET price = id / 4.0 WHERE id BETWEEN 10 AND 20');
-      // A second column, added and used in one transaction, with a type whose values are converted (epoch ms → timestamptz).
-      await sourceClient.query('BEGIN');
-      await sourceClient.query('ALTER TABLE items ADD COLUMN seen_at timestamptz, ADD COLUMN tags text[]');
-      await sourceClient.query(`UPDATE items SET seen_at = '2024-05-06 07:08:09.123+00', tags = '{x,"y z"}' WHERE id = 2`);
-      await sourceClient.query(`INSERT INTO items VALUES (1002, 'all columns', 5.5, '2030-01-01 00:00:00+02', '{}')`);
-      await sourceClient.query('COMMIT');
-      await sourceClient.query('DELETE FROM items WHERE id = 3');
-      await sourceClient.query(`UPDATE other SET v = 2 WHERE k = 'a'`);
+      await addColumnsMidStream(sourceClient);
 
       await waitUntil('the last change reached the target', async () => (await target.query(`SELECT 1 FROM public.other WHERE k = 'a' AND v = 2`)).length === 1);
       const columns = await target.query<{ column_name: string; data_type: string }>(

@@ -12,6 +12,8 @@ interface Change {
   readonly table: SourceTable;
   readonly op: 'upsert' | 'delete';
   readonly row: Record<string, Cell>;
+  /** The WAL position of the change's own message (see `decode`). */
+  readonly version: number | undefined;
 }
 
 interface RelationState {
@@ -43,6 +45,7 @@ export class ChangeDecoder {
   private transaction: { commitLsn: number; commitTime: number } | undefined;
   private held: Change | undefined;
   private committed: number;
+  private messageLsn: number | undefined;
 
   constructor(tables: readonly SourceTable[], private readonly ctx: ChangeDecoderContext, lastCommit: number) {
     for (const table of tables) this.bySelector.set(`${table.schema}.${table.name}`, table);
@@ -75,8 +78,13 @@ export class ChangeDecoder {
     this.held = undefined;
   }
 
-  /** Decodes one message; returns the records it completes, in order. */
-  decode(message: Pgoutput.Message): StreamRecord<Row>[] {
+  /**
+   * Decodes one message; returns the records it completes, in order. `lsn` is the message's WAL position
+   * (the XLogData start: for a change, its own WAL record), the records' `version`: one row's changes are
+   * serialized by the row lock (and the key's unique index), so its versions rise in commit order.
+   */
+  decode(message: Pgoutput.Message, lsn?: number): StreamRecord<Row>[] {
+    this.messageLsn = lsn;
     switch (message.tag) {
       case 'begin':
         this.transaction = { commitLsn: parseLsn(message.commitLsn ?? '0/0'), commitTime: Number(BigInt(message.commitTime as bigint) / 1000n) };
@@ -159,13 +167,13 @@ export class ChangeDecoder {
 
   private upsert(state: RelationState, tuple: Record<string, unknown>, at: number): Change | undefined {
     const row = this.cells(state, tuple, state.columns.values(), at);
-    return row === undefined ? undefined : { table: state.table, op: 'upsert', row };
+    return row === undefined ? undefined : { table: state.table, op: 'upsert', row, version: this.messageLsn };
   }
 
   private deleteOf(state: RelationState, tuple: Record<string, unknown>, at: number): Change | undefined {
     const keyColumns = state.table.key.map((k) => state.columns.get(k)!);
     const row = this.cells(state, tuple, keyColumns, at);
-    return row === undefined ? undefined : { table: state.table, op: 'delete', row };
+    return row === undefined ? undefined : { table: state.table, op: 'delete', row, version: this.messageLsn };
   }
 
   /** The cells of a tuple (raw text from the replication stream); undefined after dead-lettering it. */
@@ -202,6 +210,7 @@ export class ChangeDecoder {
       key: rowKey(change.table.spec, change.row),
       position: this.position(offset),
       ...(change.op === 'delete' ? { op: 'delete' as const } : {}),
+      ...(change.version === undefined ? {} : { version: change.version }),
     };
   }
 

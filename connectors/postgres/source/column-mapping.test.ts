@@ -77,4 +77,40 @@ describe('PostgreSQL text → cells', () => {
     expect(jsonArray.convert('{"{\\"a\\": 1}"}')).toBe('[{"a":1}]');
     expect(columnMapping(type(2950, 'uuid')).convert('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11')).toBe('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11');
   });
+
+  it('reads a field in place (convertAt) exactly as it reads the field sliced out', () => {
+    let state = 11;
+    const next = (n: number): number => {
+      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+      return state % n;
+    };
+    const numeric = columnMapping(type(1700, 'numeric'));
+    const bigint = columnMapping(type(20, 'bigint'));
+    const timestamptz = columnMapping(type(1184, 'timestamptz'));
+    const boolean = columnMapping(type(16, 'boolean'));
+    const inPlace = (mapping: ReturnType<typeof columnMapping>, text: string): unknown => mapping.convertAt!(`7\t${text}\tx`, 2, 2 + text.length);
+    for (let i = 0; i < 20_000; i++) {
+      const digits = Array.from({ length: 1 + next(18) }, () => String(next(10))).join('').replace(/^0+(?=\d)/, '');
+      const scale = next(Math.min(digits.length, 8));
+      const padded = digits.padStart(scale + 1, '0');
+      const decimal = `${next(3) === 0 ? '-' : ''}${scale === 0 ? padded : `${padded.slice(0, -scale)}.${padded.slice(-scale)}`}`;
+      // Number() is the reference for up to 15 digits; longer ones stay text.
+      expect(inPlace(numeric, decimal), decimal).toBe(decimal.replace(/[-.]/g, '').length <= 15 ? Number(decimal) : numeric.convert(decimal));
+      expect(inPlace(bigint, digits), digits).toBe(bigint.convert(digits));
+      const at = new Date(next(2 ** 31) * 1000 * (next(2) === 0 ? 1 : -0.5)).toISOString();
+      const text = `${at.slice(0, 10)} ${at.slice(11, 19)}${['', '.5', '.25', '.123', '.123456'][next(5)]!}${['+00', '-07', '+05:30'][next(3)]!}`;
+      expect(inPlace(timestamptz, text), text).toBe(parseTimestamp(text));
+    }
+    for (const text of ['NaN', 'Infinity', '-0', '0.0000', '12345678901234567890', '9007199254740993', '99999999.9999']) expect(inPlace(numeric, text), text).toEqual(numeric.convert(text));
+    expect(() => inPlace(timestamptz, 'infinity')).toThrow(CellConversionError);
+    expect(inPlace(boolean, 't')).toBe(true);
+    expect(inPlace(boolean, 'f')).toBe(false);
+  });
+
+  it('says which types a Postgres target may take as the source wrote them', () => {
+    const keeps = (oid: number, name: string, category = 'X'): boolean => columnMapping(type(oid, name, category, category === 'A' ? 23 : 0)).copyTextKeepsValue;
+    expect([keeps(16, 'boolean'), keeps(20, 'bigint'), keeps(1700, 'numeric'), keeps(1082, 'date'), keeps(1184, 'timestamptz'), keeps(25, 'text'), keeps(3802, 'jsonb')]).toEqual([true, true, true, true, true, true, true]);
+    // Arrays become JSON, a timestamp without time zone is read as UTC, floats are left to the cell.
+    expect([keeps(1007, 'integer[]', 'A'), keeps(1114, 'timestamp'), keeps(701, 'double precision')]).toEqual([false, false, false]);
+  });
 });

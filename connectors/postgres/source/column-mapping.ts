@@ -1,6 +1,6 @@
 import type { Cell, ColumnType } from '../../../engine/index.js';
 import { parseArrayLiteral, type ArrayElement } from './parse-array-literal.js';
-import { parseTimestamp } from './parse-timestamp.js';
+import { parseCommonTimestamp, parseTimestamp } from './parse-timestamp.js';
 
 /** What the catalog says about a column's type (pg_type of the column and, for arrays, of the element). */
 export interface SourceTypeInfo {
@@ -22,6 +22,19 @@ export interface ColumnMapping {
   readonly description: string;
   /** Converts PostgreSQL's text output of a value; throws a {@link CellConversionError} for a value with no cell. */
   readonly convert: (text: string) => Cell;
+  /**
+   * `convert(text.slice(start, end))` without the slice, for the snapshot's fields (escape-free,
+   * not NULL); absent where the cell is the text itself.
+   */
+  readonly convertAt?: (text: string, start: number, end: number) => Cell;
+  /**
+   * A PostgreSQL column of `type` (as the Postgres sink creates it, or a compatible existing one) reading
+   * the source's text output stores the value the cell holds, or the source's value more exactly
+   * (microseconds of a timestamp, a numeric's trailing zeros): a snapshot line may go to a Postgres sink as it arrived.
+   * False where the text means something else to the target (arrays become JSON, a timestamp without
+   * time zone is read as UTC, floats are left to the cell).
+   */
+  readonly copyTextKeepsValue: boolean;
 }
 
 /** A source value the engine's cells cannot hold (`infinity` timestamps, BC dates). */
@@ -47,14 +60,14 @@ const MAX_EXACT_DIGITS = 15;
  * so a row looks the same whichever way it arrives.
  */
 export function columnMapping(info: SourceTypeInfo, elementInfo?: SourceTypeInfo): ColumnMapping {
-  if (info.oid === BOOL) return { type: 'boolean', description: `${info.name} → boolean`, convert: toBoolean };
-  if (INT_TYPES.has(info.oid)) return { type: 'integer', description: `${info.name} → integer`, convert: toExactNumber };
-  if (FLOAT_TYPES.has(info.oid)) return { type: 'numeric', description: `${info.name} → numeric`, convert: Number };
-  if (info.oid === NUMERIC) return { type: 'numeric', description: `${info.name} → numeric`, convert: toExactNumber };
-  if (info.oid === DATE) return { type: 'date', description: `${info.name} → date`, convert: toDate };
-  if (info.oid === TIMESTAMPTZ) return { type: 'timestamptz', description: `${info.name} → timestamptz`, convert: toTimestamp };
-  if (info.oid === TIMESTAMP) return { type: 'timestamptz', description: `${info.name} → timestamptz (read as UTC)`, convert: toTimestamp };
-  if (JSON_TYPES.has(info.oid)) return { type: 'text', description: `${info.name} → text (JSON)`, convert: (text) => text };
+  if (info.oid === BOOL) return { type: 'boolean', description: `${info.name} → boolean`, convert: toBoolean, convertAt: booleanAt, copyTextKeepsValue: true };
+  if (INT_TYPES.has(info.oid)) return { type: 'integer', description: `${info.name} → integer`, convert: toExactNumber, convertAt: exactNumberAt, copyTextKeepsValue: true };
+  if (FLOAT_TYPES.has(info.oid)) return { type: 'numeric', description: `${info.name} → numeric`, convert: Number, copyTextKeepsValue: false };
+  if (info.oid === NUMERIC) return { type: 'numeric', description: `${info.name} → numeric`, convert: toExactNumber, convertAt: exactNumberAt, copyTextKeepsValue: true };
+  if (info.oid === DATE) return { type: 'date', description: `${info.name} → date`, convert: toDate, copyTextKeepsValue: true };
+  if (info.oid === TIMESTAMPTZ) return { type: 'timestamptz', description: `${info.name} → timestamptz`, convert: toTimestamp, convertAt: timestampAt, copyTextKeepsValue: true };
+  if (info.oid === TIMESTAMP) return { type: 'timestamptz', description: `${info.name} → timestamptz (read as UTC)`, convert: toTimestamp, convertAt: timestampAt, copyTextKeepsValue: false };
+  if (JSON_TYPES.has(info.oid)) return { type: 'text', description: `${info.name} → text (JSON)`, convert: (text) => text, copyTextKeepsValue: true };
   if (info.category === 'A') {
     const element = elementConverter(elementInfo);
     const delimiter = info.delimiter ?? ',';
@@ -62,9 +75,10 @@ export function columnMapping(info: SourceTypeInfo, elementInfo?: SourceTypeInfo
       type: 'text',
       description: `${info.name} → text (JSON array)`,
       convert: (text) => JSON.stringify(convertElements(parseArrayLiteral(text, delimiter), element)),
+      copyTextKeepsValue: false,
     };
   }
-  return { type: 'text', description: `${info.name} → text`, convert: (text) => text };
+  return { type: 'text', description: `${info.name} → text`, convert: (text) => text, copyTextKeepsValue: true };
 }
 
 function toBoolean(text: string): boolean {
@@ -80,10 +94,60 @@ function toExactNumber(text: string): number | string {
   return Number(text);
 }
 
+function booleanAt(text: string, start: number, end: number): boolean {
+  return end - start === 1 ? text.charCodeAt(start) === 116 /* t */ : toBoolean(text.slice(start, end));
+}
+
+const POWERS_OF_TEN = Array.from({ length: MAX_EXACT_DIGITS + 1 }, (_, i) => 10 ** i);
+
+/**
+ * `toExactNumber` of `[-]digits[.digits]` with at most 15 digits, read from the characters: the digits
+ * as an integer (exact below 2^53) divided by a power of ten (exact up to 10^22) is the correctly
+ * rounded quotient, the double `Number` reads. Anything else (more digits, NaN, exponents) goes to `toExactNumber`.
+ */
+function exactNumberAt(text: string, start: number, end: number): number | string {
+  let at = start;
+  const negative = text.charCodeAt(at) === 45; /* - */
+  if (negative) at++;
+  let mantissa = 0;
+  let digits = 0;
+  let point = -1;
+  for (; at < end; at++) {
+    const code = text.charCodeAt(at);
+    if (code >= 48 && code <= 57) {
+      mantissa = mantissa * 10 + (code - 48);
+      digits++;
+    } else if (code === 46 /* . */ && point < 0) {
+      point = at;
+    } else {
+      return toExactNumber(text.slice(start, end));
+    }
+  }
+  if (digits === 0 || digits > MAX_EXACT_DIGITS) return toExactNumber(text.slice(start, end));
+  const value = point < 0 ? mantissa : mantissa / POWERS_OF_TEN[end - point - 1]!;
+  return negative ? -value : value;
+}
+
+function timestampAt(text: string, start: number, end: number): number {
+  return parseCommonTimestamp(text, start, end) ?? toTimestamp(text.slice(start, end));
+}
+
 function toDate(text: string): string {
-  if (!/^\d{4}-\d\d-\d\d$/.test(text)) throw new CellConversionError(`date ${JSON.stringify(text)} has no YYYY-MM-DD form (infinity or BC)`);
+  if (!isIsoDate(text)) throw new CellConversionError(`date ${JSON.stringify(text)} has no YYYY-MM-DD form (infinity or BC)`);
   return text;
 }
+
+/** `YYYY-MM-DD`, checked without a regular expression (the snapshot checks one per date cell). */
+function isIsoDate(text: string): boolean {
+  if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return false;
+  for (const at of DATE_DIGITS) {
+    const code = text.charCodeAt(at);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
+}
+
+const DATE_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9] as const;
 
 function toTimestamp(text: string): number {
   const epoch = parseTimestamp(text);

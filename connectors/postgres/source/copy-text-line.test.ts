@@ -49,4 +49,25 @@ describe('COPY text lines → fields', () => {
     while (!cursor.done) read.push([cursor.field(false), cursor.field(false), cursor.field(false), cursor.field(true)]);
     expect(read).toEqual(rows);
   });
+
+  it('moves over a field without escapes in place, and leaves an escaped one or \\N to field()', () => {
+    const page = '12\t3.5\ta\\tb\n\\N\t-7\tlast\n';
+    const cursor = new CopyTextCursor(page);
+    cursor.startLine();
+    expect(cursor.plainField(false)).toBe(true);
+    expect(page.slice(cursor.fieldStart, cursor.fieldEnd)).toBe('12');
+    expect(cursor.plainField(false)).toBe(true);
+    expect(page.slice(cursor.fieldStart, cursor.fieldEnd)).toBe('3.5');
+    expect(cursor.plainField(true)).toBe(false);
+    expect(cursor.field(true)).toBe('a\tb');
+    expect(page.slice(cursor.lineBegin, cursor.offset)).toBe('12\t3.5\ta\\tb\n');
+    cursor.startLine();
+    expect(cursor.plainField(false)).toBe(false);
+    expect(cursor.field(false)).toBeNull();
+    expect(cursor.plainField(false)).toBe(true);
+    expect(page.slice(cursor.fieldStart, cursor.fieldEnd)).toBe('-7');
+    expect(cursor.plainField(true)).toBe(true);
+    expect(page.slice(cursor.fieldStart, cursor.fieldEnd)).toBe('last');
+    expect(cursor.done).toBe(true);
+  });
 });

@@ -70,12 +70,46 @@ export class CopyTextCursor {
     return field === NULL_FIELD ? null : unescapeCopyField(field);
   }
 
+  /** Where the field `plainField` moved over starts and ends in the text. */
+  fieldStart = 0;
+  fieldEnd = 0;
+
+  /**
+   * Moves over the next field when it has no escape (so it is not `\N` either), setting `fieldStart`
+   * and `fieldEnd`, and returns true; else returns false without moving (read it with `field`).
+   */
+  plainField(last: boolean): boolean {
+    const text = this.text;
+    let end = text.indexOf(last ? '\n' : '\t', this.at);
+    if (end < 0) end = text.length;
+    if (this.nextBackslash < end) return false;
+    this.fieldStart = this.at;
+    this.fieldEnd = end;
+    this.at = end + 1;
+    return true;
+  }
+
+  /** The text the cursor reads. */
+  get source(): string {
+    return this.text;
+  }
+
   /** Moves to the next line, skipping the fields of this one not read yet. */
   skipLine(): void {
     if (this.at > this.lineStart && this.text.charCodeAt(this.at - 1) === NEWLINE) return;
     const end = this.text.indexOf('\n', this.at);
     this.at = end < 0 ? this.text.length : end + 1;
     if (this.nextBackslash < this.at) this.nextBackslash = this.backslashFrom(this.at);
+  }
+
+  /** Where the line just read starts in the text (`startLine`). */
+  get lineBegin(): number {
+    return this.lineStart;
+  }
+
+  /** Where the cursor is: after a line's last field, the end of that line (its newline included). */
+  get offset(): number {
+    return this.at;
   }
 
   /** The current line's text (for messages), without its newline. */

@@ -10,6 +10,13 @@ export function parseTimestamp(text: string): number | undefined {
 
 const ZERO = 48;
 
+/** The two digits at `at` as a number; NaN when one is not a digit. */
+function twoDigitsAt(text: string, at: number): number {
+  const tens = text.charCodeAt(at) - ZERO;
+  const ones = text.charCodeAt(at + 1) - ZERO;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : NaN;
+}
+
 /** The digits of `text[start, start + count)` as a number; NaN when one is not a digit. */
 function digitsAt(text: string, start: number, count: number): number {
   let value = 0;
@@ -23,45 +30,64 @@ function digitsAt(text: string, start: number, count: number): number {
 
 /**
  * The shape every snapshot and change in a UTC session has (`YYYY-MM-DD HH:MM:SS[.ffffff][±HH[:MM]]`,
- * years 0100–9999) read without a regular expression: the snapshot parses one per timestamp cell.
- * Undefined for anything else, which the general parser then reads.
+ * years 0100–9999) read without a regular expression: the snapshot parses one per timestamp cell, from
+ * `text[start, end)` (a field of a COPY page, not sliced out). Undefined for anything else, which the
+ * general parser then reads.
  */
-function parseCommonTimestamp(text: string): number | undefined {
-  const length = text.length;
-  if (length < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 32 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
-  const year = digitsAt(text, 0, 4);
-  const month = digitsAt(text, 5, 2);
-  const day = digitsAt(text, 8, 2);
-  const hour = digitsAt(text, 11, 2);
-  const minute = digitsAt(text, 14, 2);
-  const second = digitsAt(text, 17, 2);
+export function parseCommonTimestamp(text: string, start = 0, end = text.length): number | undefined {
+  const length = end - start;
+  const b = start;
+  if (length < 19 || text.charCodeAt(b + 4) !== 45 || text.charCodeAt(b + 7) !== 45 || text.charCodeAt(b + 10) !== 32 || text.charCodeAt(b + 13) !== 58 || text.charCodeAt(b + 16) !== 58) return undefined;
+  const year = twoDigitsAt(text, b) * 100 + twoDigitsAt(text, b + 2);
+  const month = twoDigitsAt(text, b + 5);
+  const day = twoDigitsAt(text, b + 8);
+  const hour = twoDigitsAt(text, b + 11);
+  const minute = twoDigitsAt(text, b + 14);
+  const second = twoDigitsAt(text, b + 17);
   // Date.UTC reads years 0–99 as 1900–1999; NaN fails the comparison too.
   if (!(year >= 100) || Number.isNaN(month + day + hour + minute + second)) return undefined;
-  let at = 19;
+  let at = b + 19;
   let millis = 0;
-  if (text.charCodeAt(at) === 46 /* . */) {
-    const start = ++at;
-    while (at < length && at - start < 6 && text.charCodeAt(at) >= ZERO && text.charCodeAt(at) <= ZERO + 9) at++;
-    const count = at - start;
+  if (text.charCodeAt(at) === 46 /* . */ && at < end) {
+    const digits = ++at;
+    while (at < end && at - digits < 6 && text.charCodeAt(at) >= ZERO && text.charCodeAt(at) <= ZERO + 9) at++;
+    const count = at - digits;
     if (count === 0) return undefined;
-    millis = digitsAt(text, start, Math.min(count, 3)) * (count === 1 ? 100 : count === 2 ? 10 : 1);
+    millis = digitsAt(text, digits, Math.min(count, 3)) * (count === 1 ? 100 : count === 2 ? 10 : 1);
   }
   let offsetMinutes = 0;
-  if (at < length) {
+  if (at < end) {
     const sign = text.charCodeAt(at);
     if (sign !== 43 && sign !== 45) return undefined;
-    const hours = digitsAt(text, at + 1, 2);
+    const hours = at + 3 <= end ? digitsAt(text, at + 1, 2) : NaN;
     at += 3;
     let minutes = 0;
-    if (at < length) {
-      if (text.charCodeAt(at) !== 58 || at + 3 !== length) return undefined;
+    if (at < end) {
+      if (text.charCodeAt(at) !== 58 || at + 3 !== end) return undefined;
       minutes = digitsAt(text, at + 1, 2);
       at += 3;
     }
-    if (at !== length || Number.isNaN(hours + minutes)) return undefined;
+    if (at !== end || Number.isNaN(hours + minutes)) return undefined;
     offsetMinutes = (sign === 43 ? 1 : -1) * (hours * 60 + minutes);
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+  return dayStart(year, month, day) + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + millis;
+}
+
+// Date.UTC(y, m, d, h, mi, s, ms) is Date.UTC(y, m, d) plus the time of day in ms (MakeDate adds them),
+// and rows read in key order share their day: the day's start is computed once per day.
+let cachedYear = NaN;
+let cachedMonth = NaN;
+let cachedDay = NaN;
+let cachedStart = NaN;
+
+function dayStart(year: number, month: number, day: number): number {
+  if (day !== cachedDay || month !== cachedMonth || year !== cachedYear) {
+    cachedStart = Date.UTC(year, month - 1, day);
+    cachedYear = year;
+    cachedMonth = month;
+    cachedDay = day;
+  }
+  return cachedStart;
 }
 
 function parseAnyTimestamp(text: string): number | undefined {

@@ -21,6 +21,7 @@ import {
   type StreamRecord,
 } from '../../../engine/index.js';
 import { classifyPostgresError, postgresErrorKind } from '../classify-error.js';
+import { attachSourceCopyLine, reserveSourceCopyLine } from '../copy-text.js';
 import { describeConnection, resolveConnection, type PostgresConnection } from '../config.js';
 import { markTable } from './change-row.js';
 import { CopyTextCursor, splitCopyLine } from './copy-text-line.js';
@@ -30,7 +31,7 @@ import { CellConversionError } from './column-mapping.js';
 import { postgresSourceConfigSchema, type PostgresSourceConfig, type PostgresSourceConfigInput } from './config.js';
 import { formatLsn, parseLsn } from './lsn.js';
 import { RawTextPgoutputPlugin } from './raw-text-pgoutput-plugin.js';
-import { checkWalLevel, createSlotWithSnapshot, ensurePublication, readSlot, slotWalStatus, type SlotWalStatus } from './replication-slot.js';
+import { checkWalLevel, createSlotWithSnapshot, ensurePublication, noteSlotCreation, readSlot, readSlotOrigin, slotWalStatus, type SlotOrigin, type SlotWalStatus } from './replication-slot.js';
 import { estimateRows, readTablePages } from './snapshot-reader.js';
 import { describeTables, type SourceTable } from './table-catalog.js';
 import { evolveTable } from './table-evolution.js';
@@ -192,6 +193,10 @@ export class PostgresSource implements Source<Row> {
     const meta = await this.connect('connecting to the source');
     let reader: pg.Client | undefined;
     let startLsn = 0;
+    // The snapshot rows' version: below every change the slot decodes (those all lie at or after its
+    // restart LSN, even a transaction begun before the consistent point), above every change an earlier
+    // migration (a dropped slot) wrote, so a row read again never replaces one the stream wrote.
+    let snapshotVersion: number | undefined;
     try {
       reader = await this.connect('opening the snapshot');
       if (this.config.snapshotOnly) {
@@ -205,9 +210,12 @@ export class PostgresSource implements Source<Row> {
         if (slot !== undefined && slot.database !== this.connection.database) {
           throw new PermanentError(`replication slot ${this.config.slot} belongs to database ${slot.database ?? '?'}, not ${this.connection.database}: choose another --slot`, { code: 'postgres_slot_database' });
         }
-        const stored = ctx.resumeFrom.find((p) => p.source === this.name && p.partition === WAL_PARTITION);
+        const origin = slot === undefined ? undefined : await readSlotOrigin(meta, this.config.publication, this.config.slot);
+        const stored = ctx.resumeFrom.find((p) => p.source === this.name && p.partition === WAL_PARTITION && storedThroughThisSlot(p.offset, origin));
         if (slot === undefined) {
+          await noteSlotCreation(meta, this.config.publication, this.config.slot);
           const created = await createSlotWithSnapshot(this.clientConfig, this.config.slot);
+          await noteSlotCreation(meta, this.config.publication, this.config.slot, created.consistentPoint);
           try {
             await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
             await reader.query(`SET TRANSACTION SNAPSHOT '${created.snapshotName.replaceAll("'", "''")}'`);
@@ -215,6 +223,7 @@ export class PostgresSource implements Source<Row> {
             await created.release();
           }
           startLsn = created.consistentPoint;
+          snapshotVersion = Math.max(0, ((await readSlot(meta, this.config.slot))?.restartLsn ?? startLsn) - 1);
           this.logger?.info({ slot: this.config.slot, consistentPoint: formatLsn(startLsn) }, 'postgres source: created replication slot with an exported snapshot');
         } else if (stored !== undefined) {
           startLsn = Math.max(stored.offset + 1, slot.confirmedFlush);
@@ -224,14 +233,17 @@ export class PostgresSource implements Source<Row> {
         } else {
           // A snapshot cut short earlier: its exported snapshot is gone. Read the tables again now; the
           // slot replays every change since its confirmed point over them, so the target converges.
+          // Stopped between creating the slot and noting its consistent point: nothing was confirmed since.
+          if (origin?.state === 'creating') await noteSlotCreation(meta, this.config.publication, this.config.slot, slot.confirmedFlush);
           await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
           startLsn = slot.confirmedFlush;
+          snapshotVersion = Math.max(0, slot.restartLsn - 1);
           this.logger?.info({ slot: this.config.slot, from: formatLsn(startLsn) }, 'postgres source: slot exists without a finished snapshot; reading the tables again');
         }
       }
       this.acknowledged = Math.max(this.acknowledged, startLsn - 1);
       if (reader !== undefined) {
-        await this.snapshot(ctx, reader, subscriber, tables, this.config.snapshotOnly ? undefined : startLsn - 1);
+        await this.snapshot(ctx, reader, subscriber, tables, this.config.snapshotOnly ? undefined : startLsn - 1, snapshotVersion);
         if (this.closed) return;
         await reader.query('COMMIT');
         await this.release(reader);
@@ -247,14 +259,17 @@ export class PostgresSource implements Source<Row> {
     await this.follow(ctx, subscriber, tables, startLsn);
   }
 
-  /** Reads every table in the open snapshot transaction; the last record carries `marker` (the slot's position). */
-  private async snapshot(ctx: SourceContext, reader: pg.Client, subscriber: Subscriber<StreamBatch<Row>>, tables: readonly SourceTable[], marker: number | undefined): Promise<void> {
+  /** Reads every table in the open snapshot transaction; the last record carries `marker` (the slot's position); rows carry `version`. */
+  private async snapshot(ctx: SourceContext, reader: pg.Client, subscriber: Subscriber<StreamBatch<Row>>, tables: readonly SourceTable[], marker: number | undefined, version: number | undefined): Promise<void> {
     const eventTime = ctx.clock.now();
     let ordinal = 0;
     let held: StreamRecord<Row>[] | undefined;
     for (const table of tables) {
       const estimatedRows = await estimateRows(reader, table);
       const keyOf = keyFunction(table);
+      // Rows whose every column a Postgres target stores from the source's text carry their COPY line.
+      const lineColumns = table.columns.every((c) => c.mapping.copyTextKeepsValue) ? table.columns.map((c) => c.name) : undefined;
+      const template = rowTemplate(table, lineColumns !== undefined);
       let rowsRead = 0;
       this.options.onSnapshotProgress?.({ table: table.name, rowsRead, estimatedRows, done: false });
       for await (const page of readTablePages(reader, table, this.config.chunkRows)) {
@@ -264,8 +279,11 @@ export class PostgresSource implements Source<Row> {
         const cursor = new CopyTextCursor(page.text);
         while (!cursor.done) {
           const position = { source: this.name, partition: SNAPSHOT_PARTITION, offset: ++ordinal };
-          const row = this.snapshotRow(ctx, table, cursor, position);
-          if (row !== undefined) records.push({ value: markTable(row, table.name), eventTime, key: keyOf(row), position });
+          const row = this.snapshotRow(ctx, table, template, cursor, position);
+          if (row === undefined) continue;
+          if (lineColumns !== undefined) attachSourceCopyLine(row, page, cursor.lineBegin, cursor.offset, lineColumns);
+          // Two literals, not a spread: one record per row, on the snapshot's hot path.
+          records.push(version === undefined ? { value: row, eventTime, key: keyOf(row), position } : { value: row, eventTime, key: keyOf(row), position, version });
         }
         if (held !== undefined) subscriber.next({ records: held });
         held = records.length > 0 ? records : undefined;
@@ -284,20 +302,21 @@ export class PostgresSource implements Source<Row> {
   }
 
   /** The cells of the cursor's line (COPY text), leaving it on the next line; undefined after dead-lettering a value no cell holds. */
-  private snapshotRow(ctx: SourceContext, table: SourceTable, cursor: CopyTextCursor, position: SourcePosition): Record<string, Cell> | undefined {
+  private snapshotRow(ctx: SourceContext, table: SourceTable, template: Row, cursor: CopyTextCursor, position: SourcePosition): Record<string, Cell> | undefined {
     cursor.startLine();
-    const row: Record<string, Cell> = {};
+    const row: Record<string, Cell> = { ...template };
     const columns = table.columns;
     const last = columns.length - 1;
     for (let i = 0; i <= last; i++) {
       const column = columns[i]!;
-      const text = cursor.field(i === last);
-      if (text === null) {
-        row[column.name] = null;
-        continue;
-      }
       try {
-        row[column.name] = column.mapping.convert(text);
+        const convertAt = column.mapping.convertAt;
+        if (convertAt !== undefined && cursor.plainField(i === last)) {
+          row[column.name] = convertAt(cursor.source, cursor.fieldStart, cursor.fieldEnd);
+          continue;
+        }
+        const text = cursor.field(i === last);
+        row[column.name] = text === null ? null : column.mapping.convert(text);
       } catch (error) {
         const detail = error instanceof CellConversionError ? error.message : `cannot read ${column.type.name}: ${String(error)}`;
         ctx.deadLetter({ position, reason: 'decode_error', detail: `${table.schema}.${table.name}: ${detail}`, field: column.name, raw: JSON.stringify(splitCopyLine(cursor.line())) });
@@ -336,7 +355,7 @@ export class PostgresSource implements Source<Row> {
         subscriber.next({ records });
       };
       let broken = false;
-      service.on('data', async (_lsn: string, message: Pgoutput.Message) => {
+      service.on('data', async (lsn: string, message: Pgoutput.Message) => {
         failures = 0;
         await this.whilePaused();
         if (this.closed || broken) return;
@@ -352,7 +371,7 @@ export class PostgresSource implements Source<Row> {
             return;
           }
         }
-        for (const record of decoder.decode(message)) buffer.push(record);
+        for (const record of decoder.decode(message, parseLsn(lsn))) buffer.push(record);
         if (buffer.length >= this.config.batchRecords) flush();
         else if (!flushScheduled && buffer.length > 0) {
           flushScheduled = true;
@@ -483,6 +502,18 @@ export class PostgresSource implements Source<Row> {
   }
 }
 
+/**
+ * A row of `table` with every column (null), its table mark and, `withLine`, the slot of its COPY line:
+ * snapshot rows start as a copy of it, so each is one allocation of its final shape instead of growing
+ * property by property.
+ */
+function rowTemplate(table: SourceTable, withLine: boolean): Row {
+  const row: Record<string, Cell> = {};
+  for (const column of table.columns) row[column.name] = null;
+  if (withLine) reserveSourceCopyLine(row);
+  return markTable(row, table.name);
+}
+
 /** The sink's classification, plus the replication-only case: a slot still held by a walsender that has not noticed its client died. */
 /** `rowKey(table.spec, row)`, without the array and join for the usual one- and two-column keys. */
 function keyFunction(table: SourceTable): (row: Readonly<Record<string, Cell>>) => string {
@@ -496,4 +527,13 @@ function classifySourceError(error: unknown, action: string, secrets: readonly s
   const classified = classifyPostgresError(error, action, secrets);
   if (!classified.retryable && postgresErrorKind(error).code === '55006') return new TransientError(classified.message, { cause: error, code: 'postgres_55006' });
   return classified;
+}
+
+/**
+ * Whether a WAL position a target stored came through this slot: one stored before the slot was created
+ * belongs to an earlier slot of the same name, and one stored while the slot was being created cannot exist.
+ */
+function storedThroughThisSlot(offset: number, origin: SlotOrigin | undefined): boolean {
+  if (origin === undefined || origin.state === 'unknown') return true;
+  return origin.state === 'created' && offset + 1 >= origin.consistentPoint;
 }

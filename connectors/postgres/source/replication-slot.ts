@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { PermanentError } from '../../../engine/index.js';
 import { quoteIdentifier } from '../quote-identifier.js';
-import { parseLsn } from './lsn.js';
+import { formatLsn, parseLsn } from './lsn.js';
 import type { SourceTable } from './table-catalog.js';
 
 /**
@@ -44,17 +44,42 @@ export interface SlotState {
   readonly database: string | null;
   /** Changes committed before this LSN are not sent again. */
   readonly confirmedFlush: number;
+  /** Where decoding (re)starts: every change the slot still sends has its WAL record at or after it. */
+  readonly restartLsn: number;
   readonly active: boolean;
 }
 
 export async function readSlot(client: pg.ClientBase, slot: string): Promise<SlotState | undefined> {
-  const result = await client.query<{ plugin: string | null; database: string | null; confirmed: string | null; active: boolean }>(
-    'SELECT plugin::text AS plugin, database::text AS database, confirmed_flush_lsn::text AS confirmed, active FROM pg_replication_slots WHERE slot_name = $1',
+  const result = await client.query<{ plugin: string | null; database: string | null; confirmed: string | null; restart: string | null; active: boolean }>(
+    'SELECT plugin::text AS plugin, database::text AS database, confirmed_flush_lsn::text AS confirmed, restart_lsn::text AS restart, active FROM pg_replication_slots WHERE slot_name = $1',
     [slot],
   );
   const row = result.rows[0];
   if (row === undefined) return undefined;
-  return { plugin: row.plugin, database: row.database, confirmedFlush: row.confirmed === null ? 0 : parseLsn(row.confirmed), active: row.active };
+  return { plugin: row.plugin, database: row.database, confirmedFlush: row.confirmed === null ? 0 : parseLsn(row.confirmed), restartLsn: row.restart === null ? 0 : parseLsn(row.restart), active: row.active };
+}
+
+/**
+ * When this migration's slot was created, as noted on its publication (`noteSlotCreation`): positions a
+ * target stored before that LSN came through an earlier slot of the same name (dropped with `--drop-slot`,
+ * or by an administrator) and say nothing about this slot's snapshot. `unknown`: no note (a publication
+ * made elsewhere); `creating`: the slot was being created when the last run stopped.
+ */
+export type SlotOrigin = { readonly state: 'unknown' } | { readonly state: 'creating' } | { readonly state: 'created'; readonly consistentPoint: number };
+
+const ORIGIN_NOTE = /^cloudpulse slot (\S+) (creating|created at ([0-9A-Fa-f]+\/[0-9A-Fa-f]+))$/;
+
+/** Notes on the publication that `slot` is being created (`consistentPoint` undefined) or was, at that LSN. */
+export async function noteSlotCreation(client: pg.ClientBase, publication: string, slot: string, consistentPoint?: number): Promise<void> {
+  const note = `cloudpulse slot ${slot} ${consistentPoint === undefined ? 'creating' : `created at ${formatLsn(consistentPoint)}`}`;
+  await client.query(`COMMENT ON PUBLICATION ${quoteIdentifier(publication)} IS '${note.replaceAll("'", "''")}'`);
+}
+
+export async function readSlotOrigin(client: pg.ClientBase, publication: string, slot: string): Promise<SlotOrigin> {
+  const result = await client.query<{ note: string | null }>("SELECT obj_description(oid, 'pg_publication') AS note FROM pg_publication WHERE pubname = $1", [publication]);
+  const match = ORIGIN_NOTE.exec(result.rows[0]?.note ?? '');
+  if (match === null || match[1] !== slot) return { state: 'unknown' };
+  return match[3] === undefined ? { state: 'creating' } : { state: 'created', consistentPoint: parseLsn(match[3]) };
 }
 
 /** A slot just created with an exported snapshot; the snapshot lives while `replication` stays open and idle. */

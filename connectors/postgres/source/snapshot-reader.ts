@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { quoteIdentifier } from '../quote-identifier.js';
-import { splitCopyLine } from './copy-text-line.js';
 import type { SourceTable } from './table-catalog.js';
 
 /**
@@ -13,48 +12,47 @@ export interface SnapshotPage {
   readonly rows: number;
 }
 
+const NEWLINE = 0x0a;
+
 /**
- * Reads a table in primary-key order, `chunkRows` rows per query, by keyset pagination
- * (`COPY (SELECT … WHERE (key) > (last key) ORDER BY key LIMIT n) TO STDOUT`): each query uses the
- * key's index, arrives as COPY text (one decode per page, not one per value), and memory holds at most
- * two pages however large the table. The next page's query is sent as soon as a page has arrived, so
- * the server reads it while the caller converts this one. Runs inside the caller's snapshot transaction.
+ * Reads a table in primary-key order as one `COPY (SELECT … ORDER BY key) TO STDOUT`, cut into pages
+ * of `chunkRows` rows. The server streams while the caller converts (no query per page to wait for);
+ * memory holds one page and the stream's buffers however large the table, because a page not yet
+ * asked for is not read from the socket and the server waits (TCP flow control). `enable_sort` is off
+ * for the query: with a primary key index the rows come in index order, as keyset pages would, instead
+ * of after sorting the whole table. Runs inside the caller's snapshot transaction (a page chunked at
+ * a row's end: `chunkRows` or a little more).
  */
 export async function* readTablePages(client: pg.ClientBase, table: SourceTable, chunkRows: number): AsyncGenerator<SnapshotPage> {
   const columnList = table.columns.map((c) => quoteIdentifier(c.name)).join(', ');
-  const keyIndexes = table.key.map((k) => table.columns.findIndex((c) => c.name === k));
   const keyList = table.key.map((k) => quoteIdentifier(k)).join(', ');
-  const query = (after: readonly (string | null)[] | undefined): string => {
-    const where = after === undefined ? '' : ` WHERE (${keyList}) > (${after.map((value, i) => `${sqlLiteral(value)}::${table.columns[keyIndexes[i]!]!.type.name}`).join(', ')})`;
-    return `COPY (SELECT ${columnList} FROM ${table.qualified}${where} ORDER BY ${keyList} LIMIT ${chunkRows}) TO STDOUT`;
-  };
-  let next = readPage(client, query(undefined));
-  for (;;) {
-    const page = await next;
-    const full = page.rows === chunkRows;
-    if (full) {
-      const fields = splitCopyLine(page.text.slice(page.text.lastIndexOf('\n', page.text.length - 2) + 1, -1));
-      next = readPage(client, query(keyIndexes.map((i) => fields[i] ?? null)));
-      // Awaited on the next turn; until then a failure must not count as unhandled.
-      next.catch(() => undefined);
+  // Transaction-scoped: the snapshot transaction's later queries (the next tables) read in key order too.
+  await client.query('SET LOCAL enable_sort = off');
+  const stream = client.query(copyTo(`COPY (SELECT ${columnList} FROM ${table.qualified} ORDER BY ${keyList}) TO STDOUT`));
+  let chunks: Buffer[] = [];
+  let rows = 0;
+  for await (const data of stream) {
+    const chunk = data as Buffer;
+    // A raw newline only ends a row (one inside a value is escaped), and no UTF-8 sequence contains the byte.
+    const lines = countNewlines(chunk);
+    if (rows + lines < chunkRows) {
+      chunks.push(chunk);
+      rows += lines;
+      continue;
     }
-    if (page.rows > 0) yield page;
-    if (!full) return;
+    const end = chunk.lastIndexOf(NEWLINE) + 1;
+    chunks.push(chunk.subarray(0, end));
+    yield { text: Buffer.concat(chunks).toString('utf8'), rows: rows + lines };
+    chunks = end < chunk.length ? [chunk.subarray(end)] : [];
+    rows = 0;
   }
+  if (rows > 0) yield { text: Buffer.concat(chunks).toString('utf8'), rows };
 }
 
-async function readPage(client: pg.ClientBase, sql: string): Promise<SnapshotPage> {
-  const chunks: Buffer[] = [];
-  const stream = client.query(copyTo(sql));
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  // The page decodes whole: no character is split between chunks. Rows end with a newline (one
-  // inside a value is escaped), so a page holds as many newlines as the server's row count.
-  return { text: Buffer.concat(chunks).toString('utf8'), rows: stream.rowCount };
-}
-
-/** A key value as an SQL literal (escape-string syntax, whatever `standard_conforming_strings` says). */
-function sqlLiteral(value: string | null): string {
-  return value === null ? 'NULL' : `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+function countNewlines(chunk: Buffer): number {
+  let count = 0;
+  for (let at = chunk.indexOf(NEWLINE); at >= 0; at = chunk.indexOf(NEWLINE, at + 1)) count++;
+  return count;
 }
 
 /** Rows in the snapshot: the planner's estimate when the table was analyzed, else an exact count. */
