@@ -52,7 +52,8 @@ describe('cloudpulse run: the Kafka broker restarted mid-run', () => {
     await preparePassthroughSchema(db, url, schema);
     const config = pipelineConfig({
       brokers: broker.brokers, name: pipeline, topology: kafkaPassthroughTopology.name, input: 'ticks', topic, groupId: `${pipeline}-${randomUUID()}`,
-      sink: url, deadLetterTopic: `${topic}-dlq`, pipeline: { maxInFlightRecords: 3_000 },
+      // Small fetches: what the daemon holds when the broker goes (in flight and prefetched) is far from all of it.
+      sink: url, deadLetterTopic: `${topic}-dlq`, pipeline: { maxInFlightRecords: 3_000 }, extra: { maxBytesPerPartition: 16_384 },
     });
     let logs: readonly { msg: string; [field: string]: unknown }[] = [];
     const daemon = startDaemon(config);
