@@ -58,6 +58,17 @@ export function partitionId(position: Pick<SourcePosition, 'source' | 'partition
   return `${position.source}\u0000${position.partition}`;
 }
 
+/** The highest of `positions` per (source, partition), in first-seen order: what a sink stores. */
+export function highestPerPartition(positions: readonly SourcePosition[]): SourcePosition[] {
+  const highest = new Map<string, SourcePosition>();
+  for (const position of positions) {
+    const id = partitionId(position);
+    const current = highest.get(id);
+    if (current === undefined || position.offset > current.offset) highest.set(id, position);
+  }
+  return [...highest.values()];
+}
+
 /** Renders a position the way errors and dead letters name it: `file:line` or `topic/partition@offset`. */
 export function formatPosition(position: SourcePosition): string {
   return position.partition === '' || position.partition === position.source

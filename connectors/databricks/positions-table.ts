@@ -1,4 +1,4 @@
-import { partitionId, type SourcePosition } from '../../engine/index.js';
+import { highestPerPartition, type SourcePosition } from '../../engine/index.js';
 import { sparkStringLiteral } from './spark-literal.js';
 import type { RunStatement } from './table-schema.js';
 
@@ -19,13 +19,8 @@ export async function ensurePositionsTable(run: RunStatement, target: string): P
  */
 export function mergePositionsStatement(target: string, pipeline: string, positions: readonly SourcePosition[]): string | undefined {
   if (positions.length === 0) return undefined;
-  const highest = new Map<string, SourcePosition>();
-  for (const position of positions) {
-    const id = partitionId(position);
-    const current = highest.get(id);
-    if (current === undefined || position.offset > current.offset) highest.set(id, position);
-  }
-  const rows = [...highest.values()].map((p) => `(${sparkStringLiteral(pipeline)}, ${sparkStringLiteral(p.source)}, ${sparkStringLiteral(p.partition)}, ${Math.trunc(p.offset)}L)`);
+  const highest = highestPerPartition(positions);
+  const rows = highest.map((p) => `(${sparkStringLiteral(pipeline)}, ${sparkStringLiteral(p.source)}, ${sparkStringLiteral(p.partition)}, ${Math.trunc(p.offset)}L)`);
   return (
     `MERGE INTO ${target} AS t USING (SELECT * FROM VALUES ${rows.join(', ')} AS v(\`pipeline\`, \`source\`, \`partition\`, \`offset\`)) AS s ` +
     'ON t.`pipeline` = s.`pipeline` AND t.`source` = s.`source` AND t.`partition` = s.`partition` ' +

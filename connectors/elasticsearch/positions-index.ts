@@ -1,5 +1,5 @@
 import { errors, type Client } from '@elastic/elasticsearch';
-import { partitionId, PermanentError, TransientError, type SourcePosition } from '../../engine/index.js';
+import { highestPerPartition, PermanentError, TransientError, type SourcePosition } from '../../engine/index.js';
 import { describeCause, type ElasticsearchErrorCause } from './classify-error.js';
 
 /** The index holding, per pipeline and source partition, the last position whose effect is in the data. */
@@ -46,13 +46,8 @@ function documentId(pipeline: string, position: Pick<SourcePosition, 'source' | 
  */
 export async function storePositions(client: Client, index: string, pipeline: string, positions: readonly SourcePosition[], now: number): Promise<void> {
   if (positions.length === 0) return;
-  const highest = new Map<string, SourcePosition>();
-  for (const position of positions) {
-    const id = partitionId(position);
-    const current = highest.get(id);
-    if (current === undefined || position.offset > current.offset) highest.set(id, position);
-  }
-  const operations = [...highest.values()].flatMap((p) => [
+  const highest = highestPerPartition(positions);
+  const operations = highest.flatMap((p) => [
     { index: { _index: index, _id: documentId(pipeline, p) } },
     { pipeline, source: p.source, partition: p.partition, offset: p.offset, updated_at: now },
   ]);

@@ -1,5 +1,5 @@
 import type { ClientBase } from 'pg';
-import { partitionId, type SourcePosition } from '../../engine/index.js';
+import { highestPerPartition, type SourcePosition } from '../../engine/index.js';
 import { qualifiedName } from './quote-identifier.js';
 
 /** The table holding, per pipeline and source partition, the last position whose effect is in the data. */
@@ -21,13 +21,7 @@ export async function ensurePositionsTable(client: ClientBase, schema: string): 
  */
 export async function storePositions(client: ClientBase, schema: string, pipeline: string, positions: readonly SourcePosition[]): Promise<void> {
   if (positions.length === 0) return;
-  const highest = new Map<string, SourcePosition>();
-  for (const position of positions) {
-    const id = partitionId(position);
-    const current = highest.get(id);
-    if (current === undefined || position.offset > current.offset) highest.set(id, position);
-  }
-  const list = [...highest.values()];
+  const list = highestPerPartition(positions);
   await client.query(
     `INSERT INTO ${qualifiedName(schema, POSITIONS_TABLE)} AS p (pipeline, source, partition, "offset", updated_at)
      SELECT $1, u.source, u.partition, u.off, now() FROM unnest($2::text[], $3::text[], $4::bigint[]) AS u(source, partition, off)
