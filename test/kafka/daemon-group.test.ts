@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReplay } from '../../cli/run-replay.js';
@@ -85,10 +86,14 @@ describe('two daemons in one consumer group, one SIGKILLed: the other takes over
       }, 60_000);
       const takeoverMs = Date.now() - killedAt;
       await blocker!.query('ROLLBACK');
-      return { survivor: await survivor.outcome, victim, takeoverMs };
+      // Bounded below the test's timeout, so a survivor that never finishes shows its log.
+      const finished = await Promise.race([survivor.outcome, sleep(90_000).then(() => undefined)]);
+      if (finished === undefined) throw new Error('the survivor did not finish within 90 s of the takeover');
+      return { survivor: finished, victim, takeoverMs };
     } catch (error) {
       const outcome = await survivor.kill();
-      throw new Error(`${(error as Error).message}; survivor's log: ${outcome.stdout.slice(-4000)}`, { cause: error });
+      const ours = outcome.stdout.split('\n').filter((line) => !line.includes('"logger":"kafkajs"')).slice(-40).join('\n');
+      throw new Error(`${(error as Error).message}; survivor's log: ${ours}`, { cause: error });
     } finally {
       await blocker?.end().catch(() => undefined);
     }
