@@ -153,6 +153,9 @@ export class KafkaSource implements Source<Row> {
       const epoch: Epoch = { ctx, subscriber, next: new Map(), preparing: new Set(), endOffsets: new Map(), ended: new Set(), fed: new Set(), knownEnd: new Map(), activeAt: new Map(), idle: new Set(), announced: [], idleTimer: undefined, stale: false, failure: undefined };
       this.epoch = epoch;
       this.commitEpoch = epoch;
+      // A new run starts with nothing in flight: a pause left by the last one (it failed while paused, a
+      // fenced write say) would keep this run from ever being fed.
+      this.paused = false;
       this.start().then(
         () => {
           if (this.epoch === epoch && this.assigned.size > 0) this.prepare(epoch, [...this.assigned]);
