@@ -14,7 +14,7 @@ import { serviceSettings, SparkSqlClient } from '../services/index.js';
 import { readDeltaRows, snapshotDurableInDelta, warehouseUrl } from './databricks-target.js';
 import { readSourceRows } from './source-rows.js';
 import { waitUntil } from './wait-until.js';
-import { addColumnsMidStream } from './columns-added-mid-stream.js';
+import { addColumnsMidStream, createColumnAddedTables } from './columns-added-mid-stream.js';
 
 const ROWS = 40;
 // Waits, not timing assertions: other test files may hold the one Spark worker for minutes meanwhile.
@@ -35,10 +35,7 @@ describe('cloudpulse migrate to Databricks: a column added to a source table whi
     warehouse = await TestWarehouse.start({ spark: serviceSettings('spark') });
     spark = await SparkSqlClient.connect(serviceSettings('spark'));
     out = await mkdtemp(join(tmpdir(), 'cloudpulse-coladd-dbx-'));
-    await sourceClient.query('CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL)');
-    await sourceClient.query(`INSERT INTO items SELECT i, 'item ' || i FROM generate_series(1, ${ROWS}) i`);
-    await sourceClient.query('CREATE TABLE other (k text PRIMARY KEY, v integer)');
-    await sourceClient.query(`INSERT INTO other VALUES ('a', 1)`);
+    await createColumnAddedTables(sourceClient, ROWS);
   });
 
   afterAll(async () => {

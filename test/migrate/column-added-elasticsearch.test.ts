@@ -13,7 +13,7 @@ import { openTestDatabase, type TestDatabase } from '../postgres/test-database.j
 import { serviceSettings } from '../services/index.js';
 import { comparableRows, readSourceRows } from './source-rows.js';
 import { waitUntil } from './wait-until.js';
-import { addColumnsMidStream } from './columns-added-mid-stream.js';
+import { addColumnsMidStream, createColumnAddedTables } from './columns-added-mid-stream.js';
 
 type Properties = Record<string, { type?: string }>;
 
@@ -29,10 +29,7 @@ describe('cloudpulse migrate to Elasticsearch: a column added to a source table 
     sourceClient = await source.connect();
     es = testClient(serviceSettings('elasticsearch').url);
     out = await mkdtemp(join(tmpdir(), 'cloudpulse-coladd-es-'));
-    await sourceClient.query('CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL)');
-    await sourceClient.query(`INSERT INTO items SELECT i, 'item ' || i FROM generate_series(1, 500) i`);
-    await sourceClient.query('CREATE TABLE other (k text PRIMARY KEY, v integer)');
-    await sourceClient.query(`INSERT INTO other VALUES ('a', 1)`);
+    await createColumnAddedTables(sourceClient, 500);
   });
 
   afterAll(async () => {

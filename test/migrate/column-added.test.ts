@@ -8,7 +8,7 @@ import { dropMigrationSlot, runMigrate } from '../../cli/migrate.js';
 import { openTestDatabase, type TestDatabase } from '../postgres/test-database.js';
 import { readBothSides } from './compare-tables.js';
 import { snapshotDurable, waitUntil } from './wait-until.js';
-import { addColumnsMidStream } from './columns-added-mid-stream.js';
+import { addColumnsMidStream, createColumnAddedTables } from './columns-added-mid-stream.js';
 
 describe('PostgreSQL source: a column added to a source table while changes are followed', () => {
   let source: TestDatabase;
@@ -23,10 +23,7 @@ describe('PostgreSQL source: a column added to a source table while changes are 
     sourceClient = await source.connect();
     targetClient = await target.connect();
     out = await mkdtemp(join(tmpdir(), 'cloudpulse-coladd-'));
-    await sourceClient.query('CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL)');
-    await sourceClient.query(`INSERT INTO items SELECT i, 'item ' || i FROM generate_series(1, 500) i`);
-    await sourceClient.query('CREATE TABLE other (k text PRIMARY KEY, v integer)');
-    await sourceClient.query(`INSERT INTO other VALUES ('a', 1)`);
+    await createColumnAddedTables(sourceClient, 500);
   });
 
   afterAll(async () => {

@@ -9,6 +9,14 @@ export interface ThirdColumn {
 
 export const TAGS_COLUMN: ThirdColumn = { declaration: 'tags text[]', updateValue: `'{x,"y z"}'`, insertValue: `'{}'` };
 
+/** The source tables the column-added tests start from: `items (id, name)` with `rows` rows, `other (k, v)` with one. */
+export async function createColumnAddedTables(client: pg.ClientBase, rows: number): Promise<void> {
+  await client.query('CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL)');
+  await client.query(`INSERT INTO items SELECT i, 'item ' || i FROM generate_series(1, ${rows}) i`);
+  await client.query('CREATE TABLE other (k text PRIMARY KEY, v integer)');
+  await client.query(`INSERT INTO other VALUES ('a', 1)`);
+}
+
 /**
  * The source's writes of the column-added tests, on `items (id, name)` and `other (k, v)`: a column added
  * and used by an insert and updates, then two more added and used in one transaction (with types whose
