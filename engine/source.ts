@@ -28,6 +28,10 @@ export interface SourceContext {
 export interface Source<T> {
   readonly name: string;
   readonly boundedness: Boundedness;
+  /**
+   * Starts a run. A source that can be opened again after a run ended (the daemon reopens its Kafka sources
+   * after a rebalance or a fenced write) starts every run unpaused, whatever the last one left behind.
+   */
   open(ctx: SourceContext): Observable<StreamBatch<T>>;
   /** Backpressure from the runner's in-flight bound; must take effect within one batch. */
   pause(): void;

@@ -113,6 +113,7 @@ export class FileSource implements Source<Row> {
   open(ctx: SourceContext): Observable<StreamBatch<Row>> {
     return new Observable<StreamBatch<Row>>((subscriber) => {
       this.stopped = false;
+      this.paused = false;
       const run = this.run(ctx, subscriber).then(
         () => subscriber.complete(),
         (error: unknown) => subscriber.error(error),
