@@ -109,6 +109,11 @@ const SOURCE_COPY_LINE: unique symbol = Symbol('cloudpulse.postgres.copyLine');
 /** Text that COPY lines are cut from (a snapshot page): lines of one page are compared by this object. */
 export interface CopyTextPage {
   readonly text: string;
+  /**
+   * The text as it arrived, when it is ASCII: text offsets are then byte offsets, and a sink sends a run
+   * of lines as a slice of these bytes instead of encoding the text again.
+   */
+  readonly bytes?: Buffer;
 }
 
 /**

@@ -20,7 +20,7 @@ import {
 import { classifyPostgresError, describeError, postgresErrorKind } from './classify-error.js';
 import { SQL_TYPES } from './column-types.js';
 import { describeConnection, postgresSinkConfigSchema, resolveConnection, type PostgresConnection, type PostgresSinkConfig, type PostgresSinkConfigInput } from './config.js';
-import { copyEncoder, sourceCopyLines, type CopyEncoder, type SourceCopyLine } from './copy-text.js';
+import { copyEncoder, sourceCopyLines, type CopyEncoder, type CopyTextPage, type SourceCopyLine } from './copy-text.js';
 import { ensurePositionsTable, readPositions, storePositions } from './positions-table.js';
 import { checkIdentifier, qualifiedName, quoteIdentifier } from './quote-identifier.js';
 import { checkTableSpec, ensureTable } from './table-schema.js';
@@ -549,7 +549,7 @@ async function copyRows(client: pg.Client, sql: string, records: readonly Stream
   await pipeline(Readable.from(copyChunks(records, columns, encoders)), client.query(copyFrom(sql)));
 }
 
-function* copyChunks(records: readonly StreamRecord<TableRow>[], columns: readonly string[], encoders: readonly CopyEncoder[]): Generator<string> {
+function* copyChunks(records: readonly StreamRecord<TableRow>[], columns: readonly string[], encoders: readonly CopyEncoder[]): Generator<string | Buffer> {
   // Small chunks: a long string built of many pieces lives long enough to be promoted, and garbage
   // collection then costs more than the encoding (measured: 32 KiB beats 256 KiB and direct Buffer writes).
   let chunk = '';
@@ -569,7 +569,7 @@ function* copyChunks(records: readonly StreamRecord<TableRow>[], columns: readon
     if (run !== undefined) {
       if (chunk.length > 0) yield chunk;
       chunk = '';
-      yield run.page.text.slice(run.start, runEnd);
+      yield lineRun(run.page, run.start, runEnd);
       run = undefined;
     }
     if (line !== undefined) {
@@ -585,5 +585,10 @@ function* copyChunks(records: readonly StreamRecord<TableRow>[], columns: readon
     }
   }
   if (chunk.length > 0) yield chunk;
-  if (run !== undefined) yield run.page.text.slice(run.start, runEnd);
+  if (run !== undefined) yield lineRun(run.page, run.start, runEnd);
+}
+
+/** Lines `start`–`end` of a page as they arrived: its bytes when it has them, else its text. */
+function lineRun(page: CopyTextPage, start: number, end: number): string | Buffer {
+  return page.bytes === undefined ? page.text.slice(start, end) : page.bytes.subarray(start, end);
 }

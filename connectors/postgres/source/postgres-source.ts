@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import pg from 'pg';
 import { LogicalReplicationService, type Pgoutput } from 'pg-logical-replication';
 import type { Logger } from 'pino';
@@ -65,6 +66,9 @@ export interface PostgresSourceOptions {
   /** Backoff of reconnections after the server went away (default: the engine's, with more attempts). */
   readonly retryPolicy?: RetryPolicy;
 }
+
+/** Snapshot rows converted between turns of the event loop (see `snapshot`). */
+const YIELD_EVERY_ROWS = 2_000;
 
 const reconnectPolicy: RetryPolicy = { ...defaultRetryPolicy, maxAttempts: 30, maxDelayMs: 5_000 };
 
@@ -278,6 +282,9 @@ export class PostgresSource implements Source<Row> {
         const records: StreamRecord<Row>[] = [];
         const cursor = new CopyTextCursor(page.text);
         while (!cursor.done) {
+          // Converting a page takes tens of milliseconds; the sink's round trips (its writes share this
+          // thread) must not wait for a whole page each, or writing stalls while reading runs.
+          if (ordinal % YIELD_EVERY_ROWS === 0) await nextTurn();
           const position = { source: this.name, partition: SNAPSHOT_PARTITION, offset: ++ordinal };
           const row = this.snapshotRow(ctx, table, template, cursor, position);
           if (row === undefined) continue;

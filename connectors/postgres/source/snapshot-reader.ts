@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { quoteIdentifier } from '../quote-identifier.js';
@@ -10,6 +11,8 @@ import type { SourceTable } from './table-catalog.js';
 export interface SnapshotPage {
   readonly text: string;
   readonly rows: number;
+  /** The page's bytes when they are ASCII (`CopyTextPage.bytes`). */
+  readonly bytes?: Buffer;
 }
 
 const NEWLINE = 0x0a;
@@ -42,11 +45,17 @@ export async function* readTablePages(client: pg.ClientBase, table: SourceTable,
     }
     const end = chunk.lastIndexOf(NEWLINE) + 1;
     chunks.push(chunk.subarray(0, end));
-    yield { text: Buffer.concat(chunks).toString('utf8'), rows: rows + lines };
+    yield page(chunks, rows + lines);
     chunks = end < chunk.length ? [chunk.subarray(end)] : [];
     rows = 0;
   }
-  if (rows > 0) yield { text: Buffer.concat(chunks).toString('utf8'), rows };
+  if (rows > 0) yield page(chunks, rows);
+}
+
+function page(chunks: readonly Buffer[], rows: number): SnapshotPage {
+  const bytes = Buffer.concat(chunks);
+  // Most tables' text is ASCII: then the sink can send the bytes as they came (see `CopyTextPage.bytes`).
+  return isAscii(bytes) ? { text: bytes.toString('latin1'), rows, bytes } : { text: bytes.toString('utf8'), rows };
 }
 
 function countNewlines(chunk: Buffer): number {
