@@ -1,11 +1,9 @@
-import { map } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
 import { MemorySink } from '../../test/harness/memory-sink.js';
 import { MemorySource } from '../../test/harness/memory-source.js';
+import { offsetRowsTopology } from '../../test/harness/offset-rows-topology.js';
 import type { Row } from '../input.js';
 import type { SourcePosition, StreamBatch, StreamRecord } from '../record.js';
-import type { TableRow } from '../table.js';
-import type { Topology } from '../topology.js';
 import { MemoryDeadLetterSink } from './dead-letter-sink.js';
 import { PipelineRunner } from './pipeline-runner.js';
 
@@ -31,16 +29,6 @@ class GatedCommitSource extends MemorySource {
   }
 }
 
-const passThrough: Topology = {
-  name: 'pass',
-  description: 'test',
-  inputs: [{ name: 'in', kind: 'stream', description: 'test', defaultFile: 'x', readOptions: () => ({}) }],
-  outputs: [{ name: 't', columns: [{ name: 'id', type: 'integer' }], key: ['id'] }],
-  options: [],
-  graph: [],
-  build: (inputs) =>
-    inputs.streams.in!.pipe(map((batch): StreamBatch<TableRow> => ({ records: batch.records.map((r) => ({ ...r, value: { table: 't', row: { id: r.position.offset } } })) }))),
-};
 
 function batches(count: number, size: number): StreamBatch<Row>[] {
   return Array.from({ length: count }, (_, b) => ({
@@ -53,7 +41,7 @@ describe('PipelineRunner source commits', () => {
     const source = new GatedCommitSource('src', batches(5, 10));
     const sink = new MemorySink();
     let finished = false;
-    const run = new PipelineRunner({ topology: passThrough, streams: { in: source }, sinks: [sink], deadLetters: new MemoryDeadLetterSink() })
+    const run = new PipelineRunner({ topology: offsetRowsTopology, streams: { in: source }, sinks: [sink], deadLetters: new MemoryDeadLetterSink() })
       .run()
       .finally(() => (finished = true));
 
@@ -77,7 +65,7 @@ describe('PipelineRunner source commits', () => {
 
   it('fails the run when a background commit fails', async () => {
     const source = new GatedCommitSource('src', batches(3, 10));
-    const run = new PipelineRunner({ topology: passThrough, streams: { in: source }, sinks: [new MemorySink()], deadLetters: new MemoryDeadLetterSink() }).run();
+    const run = new PipelineRunner({ topology: offsetRowsTopology, streams: { in: source }, sinks: [new MemorySink()], deadLetters: new MemoryDeadLetterSink() }).run();
     const failed = expect(run).rejects.toThrow('broker went away');
     await vi.waitFor(() => expect(source.calls).toHaveLength(1));
     source.calls[0]!.settle(new Error('broker went away'));

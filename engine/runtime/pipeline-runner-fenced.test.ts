@@ -1,25 +1,13 @@
-import { map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { MemorySink } from '../../test/harness/memory-sink.js';
 import { MemorySource } from '../../test/harness/memory-source.js';
+import { offsetRowsTopology } from '../../test/harness/offset-rows-topology.js';
 import { FencedError } from '../errors.js';
 import { EngineEvents, type EngineEvent } from '../events.js';
 import type { StreamBatch, StreamRecord } from '../record.js';
-import type { StreamRecord as Out, TableRow } from '../index.js';
-import type { Topology } from '../topology.js';
 import { MemoryDeadLetterSink } from './dead-letter-sink.js';
 import { PipelineRunner } from './pipeline-runner.js';
 
-const passthrough: Topology = {
-  name: 'fenced',
-  description: 'test',
-  inputs: [{ name: 'in', kind: 'stream', description: 'test', defaultFile: 'x', readOptions: () => ({}) }],
-  outputs: [{ name: 't', columns: [{ name: 'id', type: 'integer' }], key: ['id'] }],
-  options: [],
-  graph: [],
-  build: (inputs) =>
-    inputs.streams.in!.pipe(map((batch): StreamBatch<TableRow> => ({ records: batch.records.map((r): Out<TableRow> => ({ ...r, value: { table: 't', row: { id: r.position.offset } } })) }))),
-};
 
 function batches(count: number): StreamBatch<Record<string, never>>[] {
   return Array.from({ length: count }, (_, b) => ({
@@ -52,7 +40,7 @@ function run(sink: MemorySink, source: MemorySource, onSinkFailure: 'stop' | 'de
   const events = new EngineEvents();
   const seen: EngineEvent[] = [];
   events.on((e) => seen.push(e));
-  return { pipeline: new PipelineRunner({ topology: passthrough, streams: { in: source }, sinks: [sink], deadLetters: new MemoryDeadLetterSink(), events, onSinkFailure }), seen };
+  return { pipeline: new PipelineRunner({ topology: offsetRowsTopology, streams: { in: source }, sinks: [sink], deadLetters: new MemoryDeadLetterSink(), events, onSinkFailure }), seen };
 }
 
 describe('PipelineRunner: fenced writes', () => {
